@@ -1,0 +1,3 @@
+from numrec.cli import main
+
+raise SystemExit(main())

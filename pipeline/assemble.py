@@ -1,0 +1,81 @@
+"""Classified -> Reading: digits into numbers, and numbers steadied across frames.
+
+One frame of a hand-held sheet is often blurred or cut; the reading shown is the average
+belief over the recent frames that read the same number of digits, and its steadiness is
+the share of those frames that agree with it digit for digit.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+
+import numpy as np
+
+from .messages import NOT_DIGIT, Classified, Number, ReadGlyph, Reading
+
+MIN_DIGITS = 3  # shorter runs are stray marks, not phone numbers
+PHONE_DIGITS = 7  # a run at least this long is preferred as the main number
+GAP_FACTOR = 1.6  # a gap wider than this many digit heights starts another number
+
+
+def numbers_in(glyphs: tuple[ReadGlyph, ...]) -> list[Number]:
+    """Split each text line into runs of digits at wide gaps; keep runs long enough to dial."""
+    numbers: list[Number] = []
+    lines: dict[int, list[ReadGlyph]] = {}
+    for g in glyphs:
+        if g.is_digit:
+            lines.setdefault(g.line, []).append(g)
+    for line in sorted(lines):
+        run: list[ReadGlyph] = []
+        height = float(np.median([g.box[3] for g in lines[line]]))
+        for g in lines[line]:
+            if run:
+                prev = run[-1].box
+                if g.box[0] - (prev[0] + prev[2]) > GAP_FACTOR * height:
+                    numbers.append(_number(run))
+                    run = []
+            run.append(g)
+        numbers.append(_number(run))
+    return [n for n in numbers if len(n.boxes) >= MIN_DIGITS]
+
+
+def _number(run: list[ReadGlyph]) -> Number:
+    probs = np.stack([g.probs[:NOT_DIGIT] for g in run]).astype(np.float32)
+    return Number(probs=probs, boxes=tuple(g.box for g in run))
+
+
+def main_number(numbers: list[Number]) -> Number | None:
+    """The number a person most likely holds up: phone-length first, then the surest."""
+    if not numbers:
+        return None
+    return max(numbers, key=lambda n: (len(n.boxes) >= PHONE_DIGITS, n.confidence))
+
+
+class Assembler:
+    """Stateful stage: remembers the main number of the last `window` frames (all if None)."""
+
+    def __init__(self, window: int | None = 8) -> None:
+        self.recent: deque[Number | None] = deque(maxlen=window)
+
+    def __call__(self, classified: Classified) -> Reading:
+        numbers = numbers_in(classified.glyphs)
+        self.recent.append(main_number(numbers))
+        best, steadiness = self.fused()
+        return Reading(
+            frame=classified.frame,
+            glyphs=classified.glyphs,
+            numbers=tuple(numbers),
+            best=best,
+            steadiness=steadiness,
+        )
+
+    def fused(self) -> tuple[Number | None, float]:
+        lengths = Counter(len(n.boxes) if n else 0 for n in self.recent)
+        length, _ = lengths.most_common(1)[0]
+        if length == 0:
+            return None, 0.0
+        same = [n for n in self.recent if n and len(n.boxes) == length]
+        probs = np.mean([n.probs for n in same], axis=0).astype(np.float32)
+        fused = Number(probs=probs, boxes=same[-1].boxes)
+        agree = sum(n.digits == fused.digits for n in same)
+        return fused, agree / len(self.recent)

@@ -1,0 +1,57 @@
+"""Frame -> Page: separate ink from paper under uneven light.
+
+Ink is judged against the paper right around it, not against one global threshold, so a
+shadow or a lamp's falloff across the sheet does not turn paper into ink.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .messages import Frame, Page
+
+WORK_WIDTH = 640  # larger frames are read at this width: digits held to a webcam stay big enough
+INK_RATIO = 0.78  # a pixel this much darker than its local paper is ink
+BG_FACTOR = 4  # the paper level is estimated at 1/4 resolution: cheap, and ink is thin anyway
+EDGE_STEP = 24  # grey levels between neighbouring paper estimates that make a light edge
+_KERNEL = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
+_SMALL = np.ones((3, 3), np.uint8)
+
+
+def paper_level(small: np.ndarray) -> np.ndarray:
+    """Estimate the brightness of the bare paper at every pixel of a reduced grey image."""
+    # A closing wider than a pen stroke fills the ink in with the paper around it, and unlike
+    # a plain max filter it keeps the edge of a shadow where it is.
+    small = cv2.morphologyEx(small, cv2.MORPH_CLOSE, _KERNEL)
+    return cv2.blur(small, (3, 3))
+
+
+def light_edges(paper: np.ndarray) -> np.ndarray:
+    """Where the paper level itself jumps: the sheet's border, a hard shadow's edge. Ink is
+    judged against a paper level that is blurred across such a step, so marks there are
+    the step, not writing."""
+    step = cv2.morphologyEx(paper, cv2.MORPH_GRADIENT, _SMALL)
+    _, edges = cv2.threshold(step, EDGE_STEP, 255, cv2.THRESH_BINARY)
+    return cv2.dilate(edges, _SMALL)
+
+
+def preprocess(frame: Frame) -> Page:
+    image = frame.image
+    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    scale = 1.0
+    if gray.shape[1] > WORK_WIDTH:
+        scale = gray.shape[1] / WORK_WIDTH
+        size = (WORK_WIDTH, round(gray.shape[0] / scale))
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+    h, w = gray.shape
+    small = cv2.resize(gray, (w // BG_FACTOR, h // BG_FACTOR), interpolation=cv2.INTER_AREA)
+    small_paper = paper_level(small)
+    paper = cv2.resize(small_paper, (w, h), interpolation=cv2.INTER_LINEAR)
+    # ink = 1 - gray / paper, stretched so that INK_RATIO maps to about mid grey.
+    darkness = cv2.subtract(paper, gray)
+    ink = cv2.divide(darkness, np.maximum(paper, 16), scale=255 * 2.0)
+    _, mask = cv2.threshold(ink, int(255 * 2.0 * (1 - INK_RATIO)), 255, cv2.THRESH_BINARY)
+    edges = cv2.resize(light_edges(small_paper), (w, h), interpolation=cv2.INTER_NEAREST)
+    mask &= ~edges
+    return Page(frame=frame, ink=ink, mask=mask, scale=scale)

@@ -1,0 +1,38 @@
+"""One line of health: frame rate, stage latencies and drops, source and phone book state."""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual.widgets import Static
+
+from pipeline.actor import StageStats
+from pipeline.supervisor import BookStatus
+
+
+class StatusBar(Static):
+    def show(
+        self,
+        fps: float,
+        stats: dict[str, StageStats],
+        source_status: str,
+        book: BookStatus | None,
+        book_error: str = "",
+    ) -> None:
+        text = Text()
+        text.append(f"{fps:4.1f} fps ", "bold")
+        total = sum(s.median_ms for s in stats.values())
+        dropped = sum(s.dropped for s in stats.values())
+        text.append(f"{total:5.1f} ms ", "")
+        text.append(" ".join(f"{name[:4]} {s.median_ms:.1f}" for name, s in stats.items()), "dim")
+        text.append(f" drop {dropped}", "yellow" if dropped else "dim")
+        if source_status != "ok":
+            text.append(f" | {source_status}", "bold red")
+        error = book_error or (book.error if book else "")
+        if book:
+            ago = time.strftime("%H:%M:%S", time.localtime(book.loaded_at))
+            text.append(f" | book {book.entries} @ {ago}", "dim")
+        if error:
+            text.append(f" | {error}", "bold red")
+        self.update(text)
