@@ -43,26 +43,27 @@ class Source(ABC):
         self._closed.set()
 
 
-class _Paced(Source):
-    """A source that makes frames itself and hands them out at a steady rate."""
+class Pacer:
+    """Hands out turns at a steady rate to a source that makes frames faster than real time."""
 
-    def __init__(self, name: str, fps: float) -> None:
-        super().__init__(name)
+    def __init__(self, fps: float, closed: threading.Event) -> None:
         self.period = 1.0 / fps
+        self.closed = closed
         self._next = time.perf_counter()
 
-    def _wait_turn(self) -> bool:
-        """Sleep until the next frame is due; False once closed."""
+    def wait(self) -> bool:
+        """Sleep until the next frame is due; False once the source is closed."""
         delay = self._next - time.perf_counter()
         self._next = max(self._next + self.period, time.perf_counter())
-        return not self._closed.wait(max(0.0, delay))
+        return not self.closed.wait(max(0.0, delay))
 
 
-class ImageSource(_Paced):
+class ImageSource(Source):
     """One image, or a folder of them. Live: shown in turn, `hold` seconds each, looping."""
 
     def __init__(self, paths: Sequence[Path], live: bool, fps: float = 10, hold: float = 3):
-        super().__init__(str(paths[0].parent if len(paths) > 1 else paths[0]), fps)
+        super().__init__(str(paths[0].parent if len(paths) > 1 else paths[0]))
+        self.pacer = Pacer(fps, self._closed)
         self.paths, self.live, self.hold = list(paths), live, hold
         self.frames = [load_image(p) for p in self.paths] if not live else []
         self._index, self._shown_since = 0, time.perf_counter()
@@ -72,7 +73,7 @@ class ImageSource(_Paced):
     def read(self) -> np.ndarray | None:
         if not self.live:
             return self.frames.pop(0) if self.frames else None
-        if not self._wait_turn():
+        if not self.pacer.wait():
             return None
         if len(self.paths) > 1 and time.perf_counter() - self._shown_since > self.hold:
             self._index = (self._index + 1) % len(self.paths)
@@ -102,8 +103,9 @@ class VideoSource(Source):
         super().__init__(str(path))
         self.path, self.live = path, live
         self.capture = self._open()
+        self._lock = threading.Lock()  # close() may come from another thread mid-read
         fps = self.capture.get(cv2.CAP_PROP_FPS)
-        self.pacer = _Paced(str(path), fps if 1 <= fps <= 240 else 30)
+        self.pacer = Pacer(fps if 1 <= fps <= 240 else 30, self._closed)
 
     def _open(self) -> cv2.VideoCapture:
         capture = cv2.VideoCapture(str(self.path))
@@ -115,18 +117,21 @@ class VideoSource(Source):
         return capture
 
     def read(self) -> np.ndarray | None:
-        if self.live and not self.pacer._wait_turn():
+        if self.live and not self.pacer.wait():
             return None
-        ok, frame = self.capture.read()
-        if not ok and self.live and not self._closed.is_set():
-            self.capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+        with self._lock:
+            if self._closed.is_set():
+                return None
             ok, frame = self.capture.read()
+            if not ok and self.live:
+                self.capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+                ok, frame = self.capture.read()
         return frame if ok else None
 
     def close(self) -> None:
         super().close()
-        self.pacer.close()
-        self.capture.release()
+        with self._lock:
+            self.capture.release()
 
 
 class WebcamSource(Source):
@@ -181,12 +186,13 @@ class WebcamSource(Source):
         self.capture.release()
 
 
-class DemoSource(_Paced):
+class DemoSource(Source):
     """A sheet with a number from the phone book, moving a little like a hand holds it.
     Shows the next number every `hold` seconds."""
 
     def __init__(self, phones: Sequence[str], fps: float = 15, hold: float = 8, seed: int = 0):
-        super().__init__("demo", fps)
+        super().__init__("demo")
+        self.pacer = Pacer(fps, self._closed)
         if not phones:
             raise SourceError("the demo needs a phone book with at least one number")
         self.rng = np.random.default_rng(seed)
@@ -204,7 +210,7 @@ class DemoSource(_Paced):
         self._since = time.perf_counter()
 
     def read(self) -> np.ndarray | None:
-        if not self._wait_turn():
+        if not self.pacer.wait():
             return None
         if self._page is None or time.perf_counter() - self._since > self.hold:
             self._next_page()

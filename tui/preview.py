@@ -16,7 +16,7 @@ from textual.widget import Widget
 from pipeline.messages import Box
 
 RAMP = " .:-=+*#%@"  # dark to bright: on a dark terminal bright paper is dense, ink is gaps
-_TABLE = bytes(ord(c) for c in RAMP)
+_RAMP_BYTES = np.frombuffer(RAMP.encode(), np.uint8)
 CELL_ASPECT = 2.0  # a terminal cell is about twice as tall as wide
 
 _PAPER = Style(color="grey70")
@@ -55,8 +55,11 @@ class Preview(Widget):
         cols = min(width, round(height * CELL_ASPECT * fw / fh))
         rows = min(height, round(cols * fh / fw / CELL_ASPECT))
         small = cv2.resize(self._gray, (cols, rows), interpolation=cv2.INTER_AREA)
-        levels = (small.astype(np.uint16) * len(RAMP) >> 8).astype(np.uint8)
-        chars = [bytes(row).translate(_TABLE).decode() for row in levels]
+        # Stretch the frame's own range over the ramp: a dim webcam picture still uses all of it.
+        lo, hi = np.percentile(small, (1, 99))
+        scaled = (small.astype(np.float32) - lo) * (len(RAMP) / max(hi - lo, 1.0))
+        levels = np.clip(scaled, 0, len(RAMP) - 1).astype(np.uint8)
+        chars = [row.tobytes().decode() for row in _RAMP_BYTES[levels]]
         marks = self._outline(rows, cols, fw / cols, fh / rows)
         pad = (width - cols) // 2
         left = Segment(" " * pad) if pad else None

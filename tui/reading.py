@@ -27,5 +27,5 @@ class DigitStrip(Static):
         for digit, p in zip(number.digits, number.digit_confidences, strict=True):
             digits.append(digit, confidence_style(float(p)))
         digits.append(f"\nconfidence {number.confidence:.2f}", "dim")
-        digits.append(f"  steady {steadiness:.0%}", "dim")
+        digits.append(f" · steady {steadiness:.0%}", "dim")
         self.update(digits)

@@ -1,0 +1,124 @@
+"""`numrec recognize` end to end: real rendered photos, the real model, the sample phone book."""
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from numrec.cli import main
+from pipeline.sources import hand_jitter
+from pipeline.synth import render_page
+
+from .conftest import written
+
+
+def run(capsys, *args):
+    code = main(["recognize", "--json", *map(str, args)])
+    out, err = capsys.readouterr()
+    return code, [json.loads(line) for line in out.splitlines()], err
+
+
+def digits_of(phone: str) -> str:
+    return "".join(c for c in written(phone) if c.isdigit())
+
+
+def test_pages_are_read_and_matched(capsys, page_file, book):
+    indices = range(0, len(book.contacts), 5)
+    pages = [page_file(i, seed=i) for i in indices]
+    code, outs, err = run(capsys, *(p for p, _ in pages))
+    assert code == 0, err
+    assert len(outs) == len(pages)
+    exact = 0
+    for out, (path, contact) in zip(outs, pages, strict=True):
+        assert out["source"] == str(path)
+        assert out["match"]["name"] == contact.name, out
+        assert out["match"]["phone"] == contact.phone
+        exact += out["numbers"][0]["digits"] == digits_of(contact.phone)
+    assert exact >= len(pages) - 1  # matching tolerates a misread digit; reading rarely has one
+
+
+def test_json_follows_the_schema(capsys, page_file):
+    path, _ = page_file(0)
+    _, [out], _ = run(capsys, path)
+    assert set(out) == {"source", "numbers", "match", "ms"}
+    assert isinstance(out["ms"], float) and out["ms"] > 0
+    assert set(out["match"]) == {"name", "phone", "score"} and 0 < out["match"]["score"] <= 1
+    [number] = out["numbers"]
+    assert set(number) == {"digits", "confidence", "box", "glyphs"}
+    assert 0 < number["confidence"] <= 1
+    assert len(number["box"]) == 4 and all(isinstance(v, int) for v in number["box"])
+    assert "".join(g["digit"] for g in number["glyphs"]) == number["digits"]
+    for g in number["glyphs"]:
+        assert set(g) == {"digit", "p", "box"} and 0 < g["p"] <= 1 and len(g["box"]) == 4
+        x, y, w, h = g["box"]
+        bx, by, bw, bh = number["box"]
+        assert bx <= x and by <= y and x + w <= bx + bw and y + h <= by + bh
+
+
+def test_several_numbers_in_reading_order(capsys, tmp_path):
+    image, truth = render_page(["555 0100", "7700 900 123"], np.random.default_rng(4))
+    path = tmp_path / "two.png"
+    cv2.imwrite(str(path), image)
+    _, [out], _ = run(capsys, path)
+    assert [n["digits"] for n in out["numbers"]] == list(truth.lines)
+
+
+def test_bad_inputs_get_one_line_and_the_others_still_answer(capsys, page_file, tmp_path):
+    good, contact = page_file(3)
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    missing = tmp_path / "missing.png"
+    code, outs, err = run(capsys, broken, good, missing)
+    assert code == 1
+    assert [o["source"] for o in outs] == [str(good)]
+    assert outs[0]["match"]["name"] == contact.name
+    lines = err.strip().splitlines()
+    assert len(lines) == 2 and "broken.jpg" in lines[0] and "missing.png" in lines[1]
+    assert "Traceback" not in err
+
+
+def test_blank_page_has_no_numbers_and_no_match(capsys, tmp_path):
+    image, _ = render_page([""], np.random.default_rng(1))
+    path = tmp_path / "blank.png"
+    cv2.imwrite(str(path), image)
+    code, [out], _ = run(capsys, path)
+    assert code == 0 and out["numbers"] == [] and out["match"] is None
+
+
+def test_video_gives_one_fused_reading(capsys, tmp_path, book):
+    contact = book.contacts[7]
+    page, _ = render_page([written(contact.phone)], np.random.default_rng(11))
+    path = tmp_path / "held.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 15, (640, 480))
+    rng = np.random.default_rng(0)
+    for i in range(12):
+        writer.write(hand_jitter(page, i / 15, rng))
+    writer.release()
+    code, outs, _ = run(capsys, path)
+    assert code == 0 and len(outs) == 1
+    assert outs[0]["numbers"][0]["digits"] == digits_of(contact.phone)
+    assert outs[0]["match"]["name"] == contact.name
+
+
+def test_folder_stands_for_its_images(capsys, page_file, tmp_path):
+    paths = [page_file(i)[0] for i in (1, 2)]
+    _, outs, _ = run(capsys, tmp_path)
+    assert [o["source"] for o in outs] == [str(p) for p in sorted(paths)]
+
+
+def test_plain_output_is_one_line_per_input(capsys, page_file):
+    path, contact = page_file(5)
+    assert main(["recognize", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and contact.name in out
+
+
+@pytest.mark.parametrize("content", [b"", b"not an onnx model"])
+def test_a_broken_model_is_one_line(capsys, page_file, tmp_path, content):
+    model = tmp_path / "digits.onnx"
+    model.write_bytes(content)
+    path, _ = page_file(0)
+    code = main(["recognize", "--model", str(model), str(path)])
+    err = capsys.readouterr().err
+    assert code == 1 and "cannot load digit model" in err and len(err.strip().splitlines()) == 1
