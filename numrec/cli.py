@@ -56,6 +56,10 @@ def _parser() -> argparse.ArgumentParser:
         "train", add_help=False, help="train the digit model (needs the 'train' extra); "
         "'numrec train --help' for its options",
     )
+    sub.add_parser(
+        "bench", add_help=False, help="measure the pipeline, the live view and matching; "
+        "'numrec bench --help' for its options",
+    )
     return parser
 
 
@@ -75,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         from train.__main__ import main as train_main
 
         return train_main(argv[1:])
+    if argv[:1] == ["bench"]:
+        from numrec.bench import main as bench_main
+
+        return bench_main(argv[1:])
     args = _parser().parse_args(argv)
     _setup_logging(args.verbose)
     from phonebook.book import PhoneBookError

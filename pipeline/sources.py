@@ -217,6 +217,27 @@ class DemoSource(Source):
         return hand_jitter(self._page, time.perf_counter() - self._t0, self.rng)
 
 
+class ArraySource(Source):
+    """Frames held in memory: benchmarks feed the same frames to every run. With `fps` it
+    acts as a live camera at that rate, looping; without, it gives each frame once."""
+
+    def __init__(self, frames: Sequence[np.ndarray], fps: float | None = None) -> None:
+        super().__init__("frames")
+        self.frames, self.live = list(frames), fps is not None
+        self.pacer = Pacer(fps, self._closed) if fps else None
+        self._index = 0
+
+    def read(self) -> np.ndarray | None:
+        if self.pacer is not None:
+            if not self.pacer.wait():
+                return None
+            self._index %= len(self.frames)
+        if self._index >= len(self.frames):
+            return None
+        self._index += 1
+        return self.frames[self._index - 1]
+
+
 def hand_jitter(page: np.ndarray, t: float, rng: np.random.Generator) -> np.ndarray:
     """Move the page the way a hand does: slow sway, a slight tilt, fresh sensor noise."""
     h, w = page.shape[:2]

@@ -80,3 +80,22 @@ async def test_q_quits(demo_app):
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_phone_book_reloads_when_the_file_changes(classifier, tmp_path):
+    from phonebook.book import load_phonebook
+
+    path = tmp_path / "book.csv"
+    path.write_text("name,phone\nAda Lovelace,(415) 555-0101\n", encoding="utf-8")
+    book = load_phonebook(path)
+    source = DemoSource(["(415) 555-0101"], fps=10, hold=3600)
+    app = NumrecApp(source, classifier, book, book_path=path, fps=10)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.result is not None)
+        await pilot.pause(0.3)  # let the watcher take its baseline
+        path.write_text("name,phone\nAda Lovelace,(415) 555-0101\nAlan Turing,555-0102\n")
+        await wait_for(pilot, lambda: app.pipeline.book_status.entries == 2, timeout=5)
+        path.write_text("no header here, just junk\x00")
+        await wait_for(pilot, lambda: app.book_error != "", timeout=5)
+        assert app.pipeline.book_status.entries == 2  # the last good book stays in use
+        await wait_for(pilot, lambda: "book 2" in shown(app.query_one("#status")))

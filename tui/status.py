@@ -15,6 +15,7 @@ class StatusBar(Static):
     def show(
         self,
         fps: float,
+        lag_ms: float,
         stats: dict[str, StageStats],
         source_status: str,
         book: BookStatus | None,
@@ -22,9 +23,8 @@ class StatusBar(Static):
     ) -> None:
         text = Text()
         text.append(f"{fps:4.1f} fps ", "bold")
-        total = sum(s.median_ms for s in stats.values())
         dropped = sum(s.dropped for s in stats.values())
-        text.append(f"{total:5.1f} ms ", "")
+        text.append(f"lag {lag_ms:3.0f} ms ", "")
         text.append(" ".join(f"{name[:4]} {s.median_ms:.1f}" for name, s in stats.items()), "dim")
         text.append(f" drop {dropped}", "yellow" if dropped else "dim")
         if source_status != "ok":

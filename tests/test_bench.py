@@ -1,0 +1,26 @@
+"""`numrec bench` runs and prints its rows; the figures themselves live in the bench, not here."""
+
+import json
+import subprocess
+import sys
+
+
+def test_bench_quick_json_prints_every_row():
+    out = subprocess.run(
+        [sys.executable, "-m", "numrec", "bench", "--quick", "--json",
+         "--live-seconds", "1", "--frames", "4"],
+        capture_output=True, text=True, timeout=240,
+    )
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    kinds = [r["bench"] for r in rows]
+    assert kinds == ["pipeline", "pipeline", "live", "startup", "match", "training"]
+    sizes = [r["size"] for r in rows if r["bench"] == "pipeline"]
+    assert sizes == ["640x480", "1280x720"]
+    for row in rows[:2]:
+        assert set(row["stages"]) == {"preprocess", "localize", "classify", "assemble", "match"}
+        assert row["median_ms"] > 0 and row["mser_baseline_median_ms"] > 0
+    live = rows[2]
+    assert live["processed_fps"] > 0 and live["rss_mb"] > 0 and live["lag_ms"] is not None
+    match = rows[4]
+    assert match["contacts"] == 10_000 and match["bruteforce_median_ms"] > 0
