@@ -33,6 +33,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--fps", type=float, default=15.0, help="most preview frames drawn per second (default 15)"
     )
+    parser.add_argument(
+        "--preview", choices=("ascii", "grey", "colour"),
+        help="how the picture is drawn (p cycles): ascii is light on SSH links and is the "
+        "default there and without truecolor; grey and colour use half-blocks",
+    )
+    parser.add_argument(
+        "--history-db", type=Path,
+        help="where confirmed matches are kept (default: the user data folder)",
+    )
     parser.add_argument("--model", type=Path, help="digit model (.onnx) instead of the shipped one")
     parser.add_argument("-v", "--verbose", action="store_true", help="log at debug level")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -57,6 +66,10 @@ def _parser() -> argparse.ArgumentParser:
         "'numrec train --help' for its options",
     )
     sub.add_parser(
+        "history", add_help=False, help="list or export confirmed matches; "
+        "'numrec history --help' for its options",
+    )
+    sub.add_parser(
         "bench", add_help=False, help="measure the pipeline, the live view and matching; "
         "'numrec bench --help' for its options",
     )
@@ -79,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
         from train.__main__ import main as train_main
 
         return train_main(argv[1:])
+    if argv[:1] == ["history"]:
+        from phonebook.history import main as history_main
+
+        return history_main(argv[1:])
     if argv[:1] == ["bench"]:
         from numrec.bench import main as bench_main
 
@@ -142,6 +159,7 @@ def _describe(out: dict) -> str:
 
 def _live(args: argparse.Namespace) -> int:
     from phonebook.book import PhoneBookError, load_phonebook
+    from phonebook.store import ConfirmedStore, StoreError
     from pipeline.classify import Classifier
     from pipeline.sources import open_source
     from tui.app import NumrecApp
@@ -157,11 +175,21 @@ def _live(args: argparse.Namespace) -> int:
     if args.source == "demo" and not phones:
         raise PhoneBookError(book_error or "the demo needs a phone book with numbers in it")
     source = open_source(args.source, live=True, phones=phones)
+    store, notices = None, []
+    try:
+        store = ConfirmedStore(args.history_db)
+    except StoreError as e:
+        notices.append(f"{e}: confirmed matches will not be kept")
     app = NumrecApp(
-        source, classifier, book, book_path=book_path, region=args.region,
-        fps=args.fps, book_error=book_error,
+        source, classifier, book, book_path=book_path, region=args.region, fps=args.fps,
+        preview=args.preview, store=store, book_error=book_error, notices=notices,
     )
-    app.run()
+    try:
+        app.run()
+    finally:
+        source.close()
+        if store is not None:
+            store.close()
     return app.return_code or 0
 
 

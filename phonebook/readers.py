@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 Skip = tuple[int, str]  # (line number, reason)
@@ -26,8 +27,12 @@ class Row:
     phones: list[str]  # raw non-empty phone cells; one cell may hold several numbers
 
 
-def read_rows(text: str, suffix: str = "") -> tuple[list[Row], list[Skip]]:
-    """Rows with a name and at least one phone cell, and the records that had to be skipped."""
+def read_rows(text: str, suffix: str = "") -> tuple[Iterable[Row], list[Skip]]:
+    """Rows with a name and at least one phone cell, and the records that had to be skipped.
+
+    The file as a whole is checked now (FormatError); CSV rows are then produced one at a time,
+    so a million-row book never holds all its rows at once, and `skipped` fills up as they are.
+    """
     if suffix.lower() in (".vcf", ".vcard") or text.lstrip()[:11].upper() == "BEGIN:VCARD":
         return read_vcard(text)
     return read_csv(text)
@@ -135,10 +140,10 @@ def _records(
     the book; a multi-line record that looks wrong is therefore re-read one line at a time.
     """
 
-    def reader(src: list[str]) -> Iterator[list[str]]:
+    def reader(src: Iterable[str]) -> Iterator[list[str]]:
         return csv.reader(src, delimiter=delimiter, skipinitialspace=True)
 
-    rows = csv.reader(iter(lines[start:]), delimiter=delimiter, skipinitialspace=True)
+    rows = reader(itertools.islice(lines, start, None))
     done = 0  # lines consumed so far
     while True:
         try:
@@ -160,7 +165,7 @@ def _records(
             yield first, fields
 
 
-def read_csv(text: str) -> tuple[list[Row], list[Skip]]:
+def read_csv(text: str) -> tuple[Iterator[Row], list[Skip]]:
     lines = list(io.StringIO(text, newline=""))  # csv's own notion of lines, for line numbers
     i = 0
     while i < len(lines) and _is_blank_or_comment(lines[i]):
@@ -200,13 +205,24 @@ def read_csv(text: str) -> tuple[list[Row], list[Skip]]:
             ("\n" in c or "\r" in c) and delimiter in c for c in cells
         )
 
-    rows: list[Row] = []
     skipped: list[Skip] = []
-    for line, fields in _records(lines, i + 1, delimiter, suspicious):
+    return _csv_rows(lines, i + 1, delimiter, cols, ncols, suspicious, skipped), skipped
+
+
+def _csv_rows(
+    lines: list[str],
+    start: int,
+    delimiter: str,
+    cols: _Columns,
+    ncols: int,
+    suspicious: Callable[[list[str]], bool],
+    skipped: list[Skip],
+) -> Iterator[Row]:
+    for line, fields in _records(lines, start, delimiter, suspicious):
         if fields is None:
             skipped.append((line, "unreadable line"))
             continue
-        if not any(f.strip() for f in fields) or fields[0].lstrip().startswith("#"):
+        if not "".join(fields).strip() or fields[0].lstrip().startswith("#"):
             continue
         if len(fields) > ncols and any(f.strip() for f in fields[ncols:]):
             hint = " (a name containing the delimiter needs quotes)" if delimiter != "\t" else ""
@@ -220,8 +236,7 @@ def read_csv(text: str) -> tuple[list[Row], list[Skip]]:
         elif not name:
             skipped.append((line, "no name"))
         else:
-            rows.append(Row(line, name, phones))
-    return rows, skipped
+            yield Row(line, name, phones)
 
 
 # --- vCard -----------------------------------------------------------------------------------

@@ -151,6 +151,7 @@ class WebcamSource(Source):
         self._frame: np.ndarray | None = None
         self._fresh = threading.Condition()
         self._last = time.monotonic()
+        self._ever = False  # a camera that opens but never sends is usually held by another app
         self._thread = threading.Thread(target=self._reader, name="camera", daemon=True)
         self._thread.start()
 
@@ -159,11 +160,14 @@ class WebcamSource(Source):
             ok, frame = self.capture.read()
             if ok:
                 with self._fresh:
-                    self._frame, self._last = frame, time.monotonic()
+                    self._frame, self._last, self._ever = frame, time.monotonic(), True
                     self.status = "ok"
                     self._fresh.notify_all()
             elif time.monotonic() - self._last > self.STALL:
-                self.status = "camera lost, retrying"
+                self.status = (
+                    "camera lost, retrying" if self._ever
+                    else "no picture from the camera (another app may be using it), retrying"
+                )
                 log.warning("camera %d stopped delivering; reopening", self.index)
                 self.capture.release()
                 self._closed.wait(1.0)

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from phonebook.book import PhoneBook, PhoneBookError
+from phonebook.book import PhoneBook, PhoneBookError, load_phonebook
 from phonebook.match import Matcher, ambiguous
 from phonebook.watch import watch_phonebook
 
@@ -139,15 +139,28 @@ class Pipeline:
 
     async def _watch_book(self) -> None:
         async for update in watch_phonebook(self.book_path, self.region):
-            if isinstance(update, PhoneBookError):
-                log.warning("phone book reload failed: %s", update)
-                old = self.book_status or BookStatus(0, 0, 0.0)
-                self.book_status = BookStatus(old.entries, old.skipped, old.loaded_at, str(update))
-            else:
-                self.matcher = await asyncio.to_thread(Matcher, update)
-                self.book_status = _status(update)
-            if self.on_book:
-                self.on_book(self.book_status)
+            await self._apply_book(update)
+
+    async def reload_book(self) -> None:
+        """Read the phone book file again now, as if it had changed."""
+        if self.book_path is None:
+            return
+        try:
+            update = await asyncio.to_thread(load_phonebook, self.book_path, self.region)
+        except PhoneBookError as e:
+            update = e
+        await self._apply_book(update)
+
+    async def _apply_book(self, update: PhoneBook | PhoneBookError) -> None:
+        if isinstance(update, PhoneBookError):
+            log.warning("phone book reload failed: %s", update)
+            old = self.book_status or BookStatus(0, 0, 0.0)
+            self.book_status = BookStatus(old.entries, old.skipped, old.loaded_at, str(update))
+        else:
+            self.matcher = await asyncio.to_thread(Matcher, update)
+            self.book_status = _status(update)
+        if self.on_book:
+            self.on_book(self.book_status)
 
     # -- the match stage ---------------------------------------------------------------
     def _match(self, reading: Reading) -> Result:

@@ -1,4 +1,4 @@
-"""The contacts that best explain the reading, best first."""
+"""The contacts that best explain the reading, best first; the picked one is marked."""
 
 from __future__ import annotations
 
@@ -7,18 +7,21 @@ from textual.widgets import Static
 
 
 class MatchList(Static):
-    """Top candidates with their scores; the chosen one is marked."""
-
     def show(self, candidates: tuple, ambiguous: bool, chosen: int = 0) -> None:
         if not candidates:
-            self.update(Text("no matching contact", "dim"))
+            self.update(Text("no matching contact yet", "dim"))
             return
         text = Text()
         for i, c in enumerate(candidates):
-            mark = ">" if i == chosen else " "
-            style = "bold" if i == chosen else ""
-            text.append(f"{mark}{i + 1} {c.contact.name}\n", style)
-            text.append(f"   {c.contact.phone}  {c.score:.2f}\n", "dim" if i else "")
+            picked = i == chosen
+            text.append("▶ " if picked else "  ", "bold cyan")
+            text.append(f"{i + 1} ", "dim")
+            text.append(f"{c.contact.name}\n", "bold" if picked else "")
+            text.append(f"    {c.contact.phone}", "" if picked else "dim")
+            text.append(f"  {c.score:.2f}\n", "dim")
         if ambiguous:
-            text.append("too close to call: check the number", "bold yellow")
+            text.append("too close to call: pick with 1-3", "bold yellow")
         self.update(text)
+
+    def show_error(self, error: str) -> None:
+        self.update(Text(f"{error}\n\nFix the file: it reloads by itself.", "bold red"))

@@ -1,4 +1,4 @@
-"""One line of health: frame rate, stage latencies and drops, source and phone book state."""
+"""One line of health: frame rate, lag, stage latencies and drops, source and phone book."""
 
 from __future__ import annotations
 
@@ -21,18 +21,20 @@ class StatusBar(Static):
         book: BookStatus | None,
         book_error: str = "",
     ) -> None:
-        text = Text()
-        text.append(f"{fps:4.1f} fps ", "bold")
-        dropped = sum(s.dropped for s in stats.values())
-        text.append(f"lag {lag_ms:3.0f} ms ", "")
-        text.append(" ".join(f"{name[:4]} {s.median_ms:.1f}" for name, s in stats.items()), "dim")
-        text.append(f" drop {dropped}", "yellow" if dropped else "dim")
+        text = Text(no_wrap=True, overflow="ellipsis")
         if source_status != "ok":
-            text.append(f" | {source_status}", "bold red")
+            text.append(f"{source_status} | ", "bold red")
+        text.append(f"{fps:4.1f} fps", "bold")
+        text.append(f" lag {lag_ms:3.0f}ms ")
+        text.append(" ".join(f"{name[:3]} {s.median_ms:.1f}" for name, s in stats.items()), "dim")
+        dropped = sum(s.dropped for s in stats.values())
+        text.append(f" drop {dropped}", "yellow" if dropped else "dim")
         error = book_error or (book.error if book else "")
         if book:
             ago = time.strftime("%H:%M:%S", time.localtime(book.loaded_at))
-            text.append(f" | book {book.entries} @ {ago}", "dim")
+            text.append(f" | book {book.entries} @{ago}", "dim")
+            if book.skipped:
+                text.append(f" ({book.skipped} rows skipped)", "yellow")
         if error:
             text.append(f" | {error}", "bold red")
         self.update(text)
