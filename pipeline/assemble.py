@@ -78,4 +78,5 @@ class Assembler:
         probs = np.mean([n.probs for n in same], axis=0).astype(np.float32)
         fused = Number(probs=probs, boxes=same[-1].boxes)
         agree = sum(n.digits == fused.digits for n in same)
-        return fused, agree / len(self.recent)
+        # Out of the whole window: a reading seen in one frame so far is not yet steady.
+        return fused, agree / (self.recent.maxlen or len(self.recent))

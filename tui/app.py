@@ -35,7 +35,7 @@ WAITING = "waiting for the first picture from {source}..."
 
 
 class NumrecApp(App):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "numrec"
     BINDINGS = [
         Binding("space", "freeze", "Freeze"),
