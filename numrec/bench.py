@@ -5,6 +5,7 @@ Rows (one JSON object per line with --json):
   the seed method's localization (OpenCV MSER) timed on the same frames in the same run;
 - live: a paced 30 fps source through the pipeline with the live view attached headless;
 - startup: a fresh process, from its first line to the first frame drawn;
+- preview: each preview mode's frame rate and CPU, and the bytes a terminal receives;
 - match: the phone book rows (`phonebook.bench`);
 - training: from the shipped model's card.
 Figures are medians unless named otherwise. Times depend on the machine: compare rows of
@@ -17,12 +18,16 @@ import argparse
 import json
 import os
 import re
+import shlex
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from importlib import resources
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -158,6 +163,60 @@ def _rss_mb() -> float:
     return float("nan")
 
 
+async def _preview(frames: list[np.ndarray], mode: str, seconds: float) -> dict:
+    """Frames drawn per second and CPU in one preview mode, headless, uncapped at 30 fps in."""
+    from tui.app import NumrecApp
+
+    book = load_phonebook(sample_path())
+    source = ArraySource(frames, fps=30)
+    app = NumrecApp(source, Classifier(), book, fps=30, preview=mode)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(1.0)
+        drawn, cpu, wall = app.drawn, time.process_time(), time.perf_counter()
+        await pilot.pause(seconds)
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        return {"drawn_fps": round((app.drawn - drawn) / wall, 1),
+                "cpu_percent": round(100 * cpu / wall, 1)}
+
+
+def preview_rows(seconds: float) -> Iterator[dict]:
+    """Each preview mode: fps and CPU headless (fresh process each), and the bytes per second
+    a real terminal receives (tmux at 100x30, when tmux is there)."""
+    for mode in ("ascii", "grey", "colour"):
+        code = f"""
+import asyncio, json
+from numrec.bench import _preview, bench_frames
+frames = bench_frames((640, 480), 30, seed=1)
+print(json.dumps(asyncio.run(_preview(frames, {mode!r}, {seconds!r}))))
+"""
+        row = {"bench": "preview", "mode": mode, **json.loads(_fresh_process(code))}
+        row["bytes_per_s"] = _terminal_bytes_per_s(mode, seconds)
+        yield row
+
+
+def _terminal_bytes_per_s(mode: str, seconds: float) -> float | None:
+    """Run the demo in tmux and count what the app writes to the terminal."""
+    if shutil.which("tmux") is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        out, socket = Path(tmp) / "out", f"numrec-bench-{os.getpid()}"
+        command = (
+            f"XDG_DATA_HOME={tmp} {shlex.quote(sys.executable)} -m numrec --source demo "
+            f"--preview {mode}"
+        )
+        tmux = ["tmux", "-L", socket]
+        subprocess.run([*tmux, "new-session", "-d", "-x", "100", "-y", "30", command], check=True)
+        try:
+            time.sleep(2.0)  # start-up and the first full paint are not the steady state
+            subprocess.run([*tmux, "pipe-pane", "-o", f"cat > {out}"], check=True)
+            time.sleep(seconds)
+            subprocess.run([*tmux, "pipe-pane"], check=True)
+            size = out.stat().st_size if out.exists() else 0
+        finally:
+            subprocess.run([*tmux, "kill-server"], capture_output=True)
+    return round(size / seconds)
+
+
 STARTUP_PROBE = """
 import time
 t0 = time.perf_counter()
@@ -215,6 +274,7 @@ def rows(quick: bool, live_seconds: float, frames: int) -> Iterator[dict]:
         yield pipeline_row(name, bench_frames(size, frames), classifier)
     yield live_row(seconds=live_seconds)
     yield startup_row()
+    yield from preview_rows(seconds=min(live_seconds, 4.0))
     sizes = (10_000,) if quick else (10_000, 1_000_000)
     yield from match_rows(sizes=sizes)
     yield training_row()

@@ -31,6 +31,7 @@ from .preview import DIGIT, MODES, NUMBER, OTHER, Preview, default_mode
 from .reading import DigitStrip
 from .status import StatusBar
 
+STATUS_PERIOD = 0.5  # seconds between status bar updates: figures that flicker are not read
 WAITING = "waiting for the first picture from {source}..."
 
 
@@ -79,6 +80,7 @@ class NumrecApp(App):
         self.lag_ms = 0.0  # capture to screen, for the newest drawn frame
         self._drawn: Result | None = None
         self._last_draw = 0.0
+        self._last_status = 0.0
         self.sub_title = source.name
 
     def compose(self) -> ComposeResult:
@@ -158,7 +160,8 @@ class NumrecApp(App):
             self.lag_ms = (time.perf_counter() - result.reading.frame.t_capture) * 1000
             self._show_frame(result)
         self._last_draw = time.perf_counter()
-        self._show_status()
+        if force or self._last_draw - self._last_status >= STATUS_PERIOD:
+            self._show_status()
 
     def _show_frame(self, result: Result) -> None:
         reading = result.reading
@@ -176,6 +179,7 @@ class NumrecApp(App):
             matches.show(result.candidates, result.ambiguous, self.chosen)
 
     def _show_status(self) -> None:
+        self._last_status = time.perf_counter()
         stats = self.result.stats if self.result else self.pipeline.stats()
         self.status_bar.show(
             self.pipeline.fps,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+
+from .quiet import QuietStatic
 
 
-class MatchList(Static):
+class MatchList(QuietStatic):
     def show(self, candidates: tuple, ambiguous: bool, chosen: int = 0) -> None:
         if not candidates:
-            self.update(Text("no matching contact yet", "dim"))
+            self.show_text(Text("no matching contact yet", "dim"))
             return
         text = Text()
         for i, c in enumerate(candidates):
@@ -21,7 +22,7 @@ class MatchList(Static):
             text.append(f"  {c.score:.2f}\n", "dim")
         if ambiguous:
             text.append("too close to call: pick with 1-3", "bold yellow")
-        self.update(text)
+        self.show_text(text)
 
     def show_error(self, error: str) -> None:
-        self.update(Text(f"{error}\n\nFix the file: it reloads by itself.", "bold red"))
+        self.show_text(Text(f"{error}\n\nFix the file: it reloads by itself.", "bold red"))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 from rich.text import Text
-from textual.widgets import Static
 
 from pipeline.messages import Number
+
+from .quiet import QuietStatic
 
 METER = 10  # cells in the steadiness meter
 UNSURE = 0.9  # below this, a digit's runner-up is shown under it
@@ -20,12 +21,12 @@ def confidence_style(p: float) -> str:
     return "bold red"
 
 
-class DigitStrip(Static):
+class DigitStrip(QuietStatic):
     """The main number, steadied over recent frames, with its confidence and steadiness."""
 
     def show(self, number: Number | None, steadiness: float) -> None:
         if number is None:
-            self.update(Text("nothing read yet:\nhold a written number up to the camera", "dim"))
+            self.show_text(Text("nothing read yet:\nhold a written number up to the camera", "dim"))
             return
         text = Text()
         for digit, p in zip(number.digits, number.digit_confidences, strict=True):
@@ -41,4 +42,4 @@ class DigitStrip(Static):
         text.append(f"\nsure {number.confidence:4.0%}  steady ", "dim")
         text.append("█" * filled, "green" if steadiness >= 0.75 else "yellow")
         text.append("░" * (METER - filled), "dim")
-        self.update(text)
+        self.show_text(text)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 
 from rich.text import Text
-from textual.widgets import Static
 
 from pipeline.actor import StageStats
 from pipeline.supervisor import BookStatus
 
+from .quiet import QuietStatic
 
-class StatusBar(Static):
+
+class StatusBar(QuietStatic):
     def show(
         self,
         fps: float,
@@ -37,4 +38,4 @@ class StatusBar(Static):
                 text.append(f" ({book.skipped} rows skipped)", "yellow")
         if error:
             text.append(f" | {error}", "bold red")
-        self.update(text)
+        self.show_text(text)
