@@ -14,7 +14,8 @@ def test_bench_quick_json_prints_every_row():
     assert out.returncode == 0, out.stderr
     rows = [json.loads(line) for line in out.stdout.splitlines()]
     kinds = [r["bench"] for r in rows]
-    assert kinds == ["pipeline", "pipeline", "live", "startup", "match", "training"]
+    assert kinds == ["pipeline", "pipeline", "live", "startup", "preview", "preview", "preview",
+                     "match", "training"]
     sizes = [r["size"] for r in rows if r["bench"] == "pipeline"]
     assert sizes == ["640x480", "1280x720"]
     for row in rows[:2]:
@@ -22,5 +23,7 @@ def test_bench_quick_json_prints_every_row():
         assert row["median_ms"] > 0 and row["mser_baseline_median_ms"] > 0
     live = rows[2]
     assert live["processed_fps"] > 0 and live["rss_mb"] > 0 and live["lag_ms"] is not None
-    match = rows[4]
+    assert [r["mode"] for r in rows[4:7]] == ["ascii", "grey", "colour"]
+    assert all(r["drawn_fps"] > 0 for r in rows[4:7])
+    match = rows[7]
     assert match["contacts"] == 10_000 and match["bruteforce_median_ms"] > 0
