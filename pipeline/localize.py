@@ -1,6 +1,7 @@
 """Page -> Glyphs: find the marks that may be digits and put them in reading order.
 
-Connected components of the ink mask are the candidates (a tenth the cost of MSER). Marks
+Outer contours of the ink mask are the candidates: a tenth the cost of connected-component
+labelling here, and a small fraction of MSER's. Marks
 too small, too large or touching the frame edge are dropped; the rest are grouped into text
 lines by vertical overlap, strokes of one digit that came apart are merged, and marks much
 shorter than their line (dashes, dots) are dropped as separators.
@@ -8,7 +9,8 @@ shorter than their line (dashes, dots) are dropped as separators.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from statistics import median
 
 import cv2
 import numpy as np
@@ -28,7 +30,7 @@ class _Blob:
     y0: int
     x1: int
     y1: int
-    labels: list[int]
+    contours: list[np.ndarray] = field(default_factory=list)
 
     @property
     def h(self) -> int:
@@ -45,25 +47,33 @@ class _Blob:
     def absorb(self, other: _Blob) -> None:
         self.x0, self.y0 = min(self.x0, other.x0), min(self.y0, other.y0)
         self.x1, self.y1 = max(self.x1, other.x1), max(self.y1, other.y1)
-        self.labels += other.labels
+        self.contours += other.contours
+
+    def crop(self, ink: np.ndarray) -> np.ndarray:
+        """The blob's own ink: a neighbour's stroke reaching into its box is left out."""
+        inside = np.zeros((self.h, self.w), np.uint8)
+        cv2.drawContours(inside, self.contours, -1, 255, cv2.FILLED, offset=(-self.x0, -self.y0))
+        return cv2.bitwise_and(ink[self.y0 : self.y1, self.x0 : self.x1], inside)
 
 
-def _candidates(page: Page) -> tuple[np.ndarray, list[_Blob]]:
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(page.mask, connectivity=8)
+def _candidates(page: Page) -> list[_Blob]:
+    contours, _ = cv2.findContours(page.mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     H, W = page.mask.shape
     blobs = []
-    for i in range(1, n):
-        x, y, w, h, area = (int(v) for v in stats[i])
-        if area < MIN_AREA or h > MAX_HEIGHT_FRAC * H or w > MAX_HEIGHT_FRAC * W:
+    for contour in contours:
+        x, y, w, h = cv2.boundingRect(contour)
+        too_big = h > MAX_HEIGHT_FRAC * H or w > MAX_HEIGHT_FRAC * W
+        if too_big or (h < MIN_HEIGHT and w < MIN_HEIGHT):
             continue
         if x == 0 or y == 0 or x + w >= W or y + h >= H:
             continue  # cut by the frame edge: cannot be read whole
-        if h < MIN_HEIGHT and w < MIN_HEIGHT:
+        # Polygon area misses the boundary pixels, which are most of a thin stroke.
+        if cv2.contourArea(contour) + cv2.arcLength(contour, True) / 2 < MIN_AREA:
             continue
-        blobs.append(_Blob(x, y, x + w, y + h, [i]))
+        blobs.append(_Blob(x, y, x + w, y + h, [contour]))
     if len(blobs) > MAX_GLYPHS:
         blobs = sorted(blobs, key=lambda b: b.w * b.h, reverse=True)[:MAX_GLYPHS]
-    return labels, blobs
+    return blobs
 
 
 def _lines(blobs: list[_Blob]) -> list[list[_Blob]]:
@@ -72,8 +82,8 @@ def _lines(blobs: list[_Blob]) -> list[list[_Blob]]:
     for b in sorted(blobs, key=lambda b: -b.h):
         best, best_overlap = None, 0.0
         for line in lines:
-            top = np.median([m.y0 for m in line])
-            bottom = np.median([m.y1 for m in line])
+            top = median(m.y0 for m in line)
+            bottom = median(m.y1 for m in line)
             overlap = min(b.y1, bottom) - max(b.y0, top)
             share = overlap / max(1, min(b.h, bottom - top))
             if share > best_overlap:
@@ -84,7 +94,7 @@ def _lines(blobs: list[_Blob]) -> list[list[_Blob]]:
             lines.append([b])
     for line in lines:
         line.sort(key=lambda b: b.x0)
-    lines.sort(key=lambda line: np.median([b.cy for b in line]))
+    lines.sort(key=lambda line: median(b.cy for b in line))
     return lines
 
 
@@ -112,17 +122,13 @@ def _is_separator(b: _Blob, line_height: float) -> bool:
 
 
 def localize(page: Page) -> Glyphs:
-    labels, blobs = _candidates(page)
     glyphs = []
-    for index, line in enumerate(_lines(blobs)):
-        height = float(np.median([b.h for b in line]))
-        line = _merge_broken(line, height)
-        for b in line:
+    s = page.scale
+    for index, line in enumerate(_lines(_candidates(page))):
+        height = median(b.h for b in line)
+        for b in _merge_broken(line, height):
             if _is_separator(b, height):
                 continue
-            window = labels[b.y0 : b.y1, b.x0 : b.x1]
-            crop = np.where(np.isin(window, b.labels), page.ink[b.y0 : b.y1, b.x0 : b.x1], 0)
-            s = page.scale
             box = (round(b.x0 * s), round(b.y0 * s), round(b.w * s), round(b.h * s))
-            glyphs.append(Glyph(box=box, line=index, crop=crop.astype(np.uint8)))
+            glyphs.append(Glyph(box=box, line=index, crop=b.crop(page.ink)))
     return Glyphs(frame=page.frame, glyphs=tuple(glyphs))
