@@ -1,0 +1,59 @@
+"""`python -m train` / `numrec train`: train the digit model and export models/digits.onnx."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import shlex
+import sys
+from pathlib import Path
+
+MISSING = "training needs the train extra: pip install -e '.[train]'"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(
+        prog="python -m train",
+        description="Train the 11-class digit CNN on MNIST + synthetic negatives; export ONNX.",
+    )
+    ap.add_argument("--data", type=Path, default=None, help="dir with the 4 MNIST .gz files")
+    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--out", type=Path, default=Path("models"), help="where to write the model")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    ap.add_argument("--batch-size", type=int, default=128)
+    ap.add_argument("--lr", type=float, default=0.01, help="OneCycle peak learning rate (AdamW)")
+    ap.add_argument(
+        "--bf16",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="bfloat16 autocast for training steps (default: on if the CPU has AVX512-BF16)",
+    )
+    return ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # Checked before importing anything heavy, so a plain install gets one line, not a trace.
+    if any(importlib.util.find_spec(m) is None for m in ("torch", "onnx")):
+        print(MISSING, file=sys.stderr)
+        return 2
+    from train.train import Config, bf16_is_fast, run
+
+    cfg = Config(
+        data=args.data,
+        out=args.out,
+        epochs=args.epochs,
+        seed=args.seed,
+        threads=args.threads,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        bf16=bf16_is_fast() if args.bf16 is None else args.bf16,
+    )
+    given = sys.argv[1:] if argv is None else argv
+    run(cfg, shlex.join(["python", "-m", "train", *given]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
