@@ -66,6 +66,10 @@ def _parser() -> argparse.ArgumentParser:
         "'numrec train --help' for its options",
     )
     sub.add_parser(
+        "eval", add_help=False, help="measure reading accuracy on generated camera-like pages; "
+        "'numrec eval --help' for its options",
+    )
+    sub.add_parser(
         "history", add_help=False, help="list or export confirmed matches; "
         "'numrec history --help' for its options",
     )
@@ -92,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         from train.__main__ import main as train_main
 
         return train_main(argv[1:])
+    if argv[:1] == ["eval"]:
+        from train.evaluate import main as eval_main
+
+        return eval_main(argv[1:])
     if argv[:1] == ["history"]:
         from phonebook.history import main as history_main
 
