@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
 import logging
 import sys
@@ -16,6 +17,14 @@ from pathlib import Path
 from platformdirs import user_log_dir
 
 log = logging.getLogger("numrec")
+
+# Subcommands that live in their own modules: name -> (module with main(argv), summary).
+DELEGATED = {
+    "train": ("train.__main__", "train the digit model (needs the 'train' extra)"),
+    "eval": ("train.evaluate", "measure reading accuracy on generated camera-like pages"),
+    "history": ("phonebook.history", "list or export confirmed matches"),
+    "bench": ("numrec.bench", "measure the pipeline, the live view and matching"),
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,22 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     rec.add_argument("--model", type=Path, help="digit model (.onnx) instead of the shipped one")
 
-    sub.add_parser(
-        "train", add_help=False, help="train the digit model (needs the 'train' extra); "
-        "'numrec train --help' for its options",
-    )
-    sub.add_parser(
-        "eval", add_help=False, help="measure reading accuracy on generated camera-like pages; "
-        "'numrec eval --help' for its options",
-    )
-    sub.add_parser(
-        "history", add_help=False, help="list or export confirmed matches; "
-        "'numrec history --help' for its options",
-    )
-    sub.add_parser(
-        "bench", add_help=False, help="measure the pipeline, the live view and matching; "
-        "'numrec bench --help' for its options",
-    )
+    for name, (_, summary) in DELEGATED.items():
+        sub.add_parser(name, add_help=False, help=f"{summary}; 'numrec {name} --help' for more")
     return parser
 
 
@@ -92,22 +87,10 @@ def _add_book_options(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["train"]:
-        from train.__main__ import main as train_main
-
-        return train_main(argv[1:])
-    if argv[:1] == ["eval"]:
-        from train.evaluate import main as eval_main
-
-        return eval_main(argv[1:])
-    if argv[:1] == ["history"]:
-        from phonebook.history import main as history_main
-
-        return history_main(argv[1:])
-    if argv[:1] == ["bench"]:
-        from numrec.bench import main as bench_main
-
-        return bench_main(argv[1:])
+    if argv[:1] and argv[0] in DELEGATED:
+        # These parse their own options, and train needs torch: import only what is asked for.
+        module = importlib.import_module(DELEGATED[argv[0]][0])
+        return module.main(argv[1:])
     args = _parser().parse_args(argv)
     _setup_logging(args.verbose)
     from phonebook.book import PhoneBookError

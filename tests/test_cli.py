@@ -1,0 +1,45 @@
+"""The command line as a user meets it: help, wrong options, missing things."""
+
+import subprocess
+import sys
+
+import pytest
+
+from numrec.cli import DELEGATED, main
+
+
+def numrec(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "numrec", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_help_explains_every_command_and_option():
+    out = numrec("--help")
+    assert out.returncode == 0
+    for word in ("recognize", *DELEGATED, "--source", "--phonebook", "--preview", "--fps"):
+        assert word in out.stdout
+
+
+def test_wrong_option_is_exit_2():
+    out = numrec("--no-such-option")
+    assert out.returncode == 2 and "unrecognized arguments" in out.stderr
+
+
+def test_missing_camera_is_one_line_suggesting_the_demo():
+    out = numrec("--source", "7")
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines() == [
+        "numrec: no camera at index 7: try --source demo, a video file or an image"
+    ]
+
+
+@pytest.mark.parametrize("content", [None, "", "just,some\nwords,here\n"])
+def test_unusable_phone_book_is_one_line(tmp_path, capsys, page_file, content):
+    book = tmp_path / "contacts.csv"
+    if content is not None:
+        book.write_text(content)
+    path, _ = page_file(0)
+    assert main(["recognize", "--phonebook", str(book), str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("numrec: phone book contacts.csv") and err.count("\n") == 1
