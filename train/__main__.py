@@ -13,15 +13,22 @@ MISSING = "training needs the train extra: pip install -e '.[train]'"
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(
-        prog="python -m train",
+        prog="numrec train",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         description="Train the 11-class digit CNN on MNIST + synthetic negatives; export ONNX.",
     )
-    ap.add_argument("--data", type=Path, default=None, help="dir with the 4 MNIST .gz files")
-    ap.add_argument("--epochs", type=int, default=12)
-    ap.add_argument("--out", type=Path, default=Path("models"), help="where to write the model")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--data", type=Path, default=None,
+        help="folder with the 4 MNIST .gz files; default: ../shared/data/mnist beside the repo "
+        "when present, else a user cache folder, downloaded and checked by SHA-256",
+    )
+    ap.add_argument("--epochs", type=int, default=12, help="passes over the training set")
+    ap.add_argument(
+        "--out", type=Path, default=Path("models"), help="folder for digits.onnx and CARD.md"
+    )
+    ap.add_argument("--seed", type=int, default=0, help="same seed, same model")
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
-    ap.add_argument("--batch-size", type=int, default=128)
+    ap.add_argument("--batch-size", type=int, default=128, help="images per training step")
     ap.add_argument("--lr", type=float, default=0.01, help="OneCycle peak learning rate (AdamW)")
     ap.add_argument(
         "--bf16",
