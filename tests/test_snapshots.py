@@ -97,6 +97,18 @@ def test_camera_lost(snap_compare, make_app):
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=lose_camera)
 
 
+def test_no_picture_from_camera(snap_compare, make_app):
+    async def camera_silent(pilot):
+        await steady(pilot)
+        # What the camera thread says when the camera opens but never sends a picture.
+        pilot.app.pipeline.source.status = (
+            "no picture from the camera (another app may be using it), retrying"
+        )
+        await pilot.pause(1.0)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=camera_silent)
+
+
 def test_broken_phone_book(snap_compare, make_app):
     app = make_app(book=None, book_error="phone book contacts.csv: no 'phone' column")
     assert snap_compare(app, terminal_size=SIZE, run_before=lambda p: steady(p, False))

@@ -39,13 +39,6 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape,question_mark,q", "dismiss", "Close"),
     ]
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll {
-        width: 90%; max-width: 96; height: 90%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
-    """
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():

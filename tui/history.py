@@ -12,10 +12,6 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 class HistoryScreen(Screen[None]):
     BINDINGS = [Binding("escape,h", "app.pop_screen", "Back")]
-    DEFAULT_CSS = """
-    HistoryScreen DataTable { height: 1fr; }
-    HistoryScreen #empty { padding: 1 2; color: $text-muted; }
-    """
 
     def __init__(self, rows: list, error: str = "") -> None:
         super().__init__()

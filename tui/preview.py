@@ -53,8 +53,6 @@ def default_mode(env: Mapping[str, str] = os.environ) -> str:
 class Preview(Widget):
     """Shows a frame scaled to the widget, with boxes drawn around glyphs."""
 
-    DEFAULT_CSS = "Preview { width: 1fr; height: 1fr; }"
-
     def __init__(self, mode: str = "ascii", *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.mode = mode
