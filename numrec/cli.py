@@ -16,6 +16,8 @@ from pathlib import Path
 
 from platformdirs import user_log_dir
 
+from phonebook.phone import default_region
+
 log = logging.getLogger("numrec")
 
 # Subcommands that live in their own modules: name -> (module with main(argv), summary).
@@ -80,8 +82,9 @@ def _add_book_options(parser: argparse.ArgumentParser) -> None:
         "--phonebook", type=Path, help="phone book file (default: the shipped sample.csv)"
     )
     parser.add_argument(
-        "--region", default="US",
-        help="country assumed for numbers written without a country code (default US)",
+        "--region", default=default_region(),
+        help="country assumed for numbers written without a country code "
+        "(default: from the locale, else US; now %(default)s)",
     )
 
 

@@ -6,6 +6,7 @@ what to do when it cannot help (keep the raw digits, so an odd number still matc
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -227,3 +228,13 @@ def dial_forms(country: str, digits: str) -> tuple[str, ...]:
         forms.append(trunk_prefix(country) + digits)
         forms.append(country + digits)
     return tuple(dict.fromkeys(forms))
+
+
+def default_region(env: dict[str, str] | None = None) -> str:
+    """The country of the user's locale (en_GB.UTF-8 -> GB), else US."""
+    env = os.environ if env is None else env
+    for name in ("LC_ALL", "LC_TELEPHONE", "LANG"):
+        match = re.match(r"[a-z]{2,3}_([A-Z]{2})", env.get(name, ""))
+        if match and match.group(1) in phonenumbers.SUPPORTED_REGIONS:
+            return match.group(1)
+    return "US"

@@ -43,3 +43,12 @@ def test_unusable_phone_book_is_one_line(tmp_path, capsys, page_file, content):
     assert main(["recognize", "--phonebook", str(book), str(path)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("numrec: phone book contacts.csv") and err.count("\n") == 1
+
+
+def test_region_follows_the_locale():
+    from phonebook.phone import default_region
+
+    assert default_region({"LANG": "en_GB.UTF-8"}) == "GB"
+    assert default_region({"LC_ALL": "de_DE.UTF-8", "LANG": "en_US.UTF-8"}) == "DE"
+    assert default_region({"LANG": "C.UTF-8"}) == "US"
+    assert default_region({}) == "US"

@@ -122,3 +122,17 @@ def test_a_broken_model_is_one_line(capsys, page_file, tmp_path, content):
     code = main(["recognize", "--model", str(model), str(path)])
     err = capsys.readouterr().err
     assert code == 1 and "cannot load digit model" in err and len(err.strip().splitlines()) == 1
+
+
+def test_phone_book_as_vcard(capsys, page_file, tmp_path, book):
+    path, contact = page_file(4)
+    vcf = tmp_path / "contacts.vcf"
+    vcf.write_text(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Someone Else\r\nTEL;TYPE=CELL:+1 212 555 0199\r\n"
+        f"END:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:{contact.name}\r\n"
+        f"TEL;TYPE=WORK:+1 650 555 0100\r\nTEL;TYPE=CELL:{contact.phone}\r\nEND:VCARD\r\n",
+        encoding="utf-8",
+    )
+    code = main(["recognize", "--json", "--phonebook", str(vcf), str(path)])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["match"]["name"] == contact.name
