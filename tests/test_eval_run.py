@@ -1,0 +1,115 @@
+"""`numrec eval` end to end on a few real pages with the real model, and its metrics on
+hand-made examples."""
+
+import json
+
+import numpy as np
+import pytest
+
+import train.evaluate as evaluate
+from phonebook.match import Matcher
+from pipeline.classify import default_model_path
+from train.evaluate import (
+    cer,
+    digit_accuracy,
+    digit_errors,
+    handwritten,
+    load_book,
+    main,
+    make_book,
+    rotation_bucket,
+)
+
+FIELDS = {"digit_accuracy", "exact", "top1"}
+CONDITIONS = {"paper", "rotation", "shadow", "touching", "distractor"}
+
+
+def rows(capsys, *args):
+    assert main([*map(str, args)]) == 0
+    out, err = capsys.readouterr()
+    return [json.loads(line) for line in out.splitlines()], err
+
+
+def test_json_rows_have_the_figures_in_range(capsys):
+    [row], _ = rows(capsys, "--pages", "20", "--json", "--split", "atlas")
+    assert row["model"] == "digits.onnx" and row["role"] == "model"
+    assert row["pages"] == 20 and row["digits_from"] == "atlas" and row["contacts"] == 5000
+    for key in FIELDS:
+        assert 0 <= row[key] <= 1, key
+    assert row["ms_median"] > 0 and row["ms_median_640x480"] > 0
+    assert CONDITIONS <= set(row["by"])
+    for name, values in row["by"].items():
+        assert sum(v["pages"] for v in values.values()) == 20, name
+        for figures in values.values():
+            assert all(0 <= figures[key] <= 1 for key in FIELDS)
+    # Some pages are read and matched: the pipeline and the book are wired up.
+    assert row["top1"] > 0 and row["digit_accuracy"] > 0
+
+
+def test_ablation_reads_the_same_pages(capsys):
+    path = default_model_path()
+    out, _ = rows(capsys, "--pages", "6", "--json", "--split", "atlas", "--seed", "3",
+                  "--ablation-model", path)
+    assert [r["role"] for r in out] == ["model", "ablation"]
+    strip = [{k: v for k, v in r.items() if not k.startswith("ms") and k != "role"} for r in out]
+    assert strip[0] == strip[1]  # same model on the same pages: the same figures
+
+
+def test_table_and_saved_failures(capsys, tmp_path):
+    assert main(["--pages", "8", "--split", "atlas", "--save-failures", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "digits.onnx" in out and "paper=" in out and "rotation=" in out
+    [row], _ = rows(capsys, "--pages", "8", "--split", "atlas", "--json")
+    saved = sorted(tmp_path.glob("*.png"))
+    records = [json.loads(line) for line in (tmp_path / "failures.jsonl").read_text().splitlines()]
+    assert len(saved) == len(records) == round(8 * (1 - row["exact"]))
+    for path, record in zip(saved, records, strict=True):
+        assert path.name == record["file"]
+        assert f"truth-{record['truth']}_" in path.name and record["truth"] != record["read"]
+
+
+def test_missing_mnist_falls_back_to_the_atlas(capsys, monkeypatch):
+    monkeypatch.setattr(evaluate, "mnist_present", lambda: False)
+    [row], err = rows(capsys, "--pages", "2", "--json")
+    assert row["digits_from"] == "atlas" and "MNIST files not found" in err
+
+
+def test_bad_command_lines_exit_2(capsys):
+    for argv in (["--pages", "0"], ["--split", "mnist"]):
+        with pytest.raises(SystemExit) as e:
+            main(argv)
+        assert e.value.code == 2
+    capsys.readouterr()
+
+
+def test_character_error_rate():
+    assert cer("4155550132", "415550132") == pytest.approx(0.1)  # one digit lost
+    assert cer("4155550132", "4155550132") == 0
+    assert cer("4155550132", "4155550182") == pytest.approx(0.1)  # one misread
+    assert cer("4155550132", "44155550132") == pytest.approx(0.1)  # one stray ('+' as 4)
+    assert cer("123", "") == 1
+    assert cer("123", "99999999") == pytest.approx(8 / 3)  # raw CER can pass 1 ...
+    assert digit_errors("123", "99999999") == 3  # ... a page counts at most its digits
+    pairs = [("4155550132", "415550132"), ("123", "123")]
+    assert digit_accuracy(pairs) == pytest.approx(1 - 1 / 13)
+    assert digit_accuracy([("123", "")]) == 0
+    assert digit_accuracy([("123", "99999999"), ("123", "123")]) == pytest.approx(0.5)
+
+
+def test_rotation_buckets():
+    assert [rotation_bucket(a) for a in (0, -9.9, 12, -30, 49, 88, -91)] == [
+        "0-10", "0-10", "10-25", "25-50", "25-50", "50+", "50+"]
+
+
+def test_book_loads_whole_and_handwritten_numbers_match_their_contact():
+    rng = np.random.default_rng(0)
+    book = load_book(make_book(400, rng))
+    assert len(book.contacts) == 400 and book.skipped == ()
+    assert {c.country for c in book.contacts} >= {"1", "44", "49"}
+    assert len({c.name for c in book.contacts}) == 400
+    matcher = Matcher(book)
+    for contact in book.contacts[:120]:
+        text = handwritten(contact, rng)
+        digits = "".join(c for c in text if c.isdigit())
+        [top, *_] = matcher.match_digits(digits)
+        assert top.contact == contact, (text, contact)
