@@ -35,8 +35,11 @@ def normalize_glyph(ink: np.ndarray) -> np.ndarray:
     if peak <= 0:
         return out
     small /= peak
-    m = cv2.moments(small)
-    cx, cy = m["m10"] / m["m00"], m["m01"] / m["m00"]
+    # Centre of mass by hand: cv2.moments takes an N x 2 array for a list of points, which a
+    # thin "1" shrunk to 2 px wide is, and then gives a wrong centre or a zero mass.
+    total = small.sum()
+    cx = float(small.sum(axis=0) @ np.arange(small.shape[1])) / total
+    cy = float(small.sum(axis=1) @ np.arange(small.shape[0])) / total
     shift = np.float32([[1, 0, SIZE / 2 - cx], [0, 1, SIZE / 2 - cy]])
     return cv2.warpAffine(small, shift, (SIZE, SIZE), flags=cv2.INTER_LINEAR)
 

@@ -54,3 +54,12 @@ def test_hard_shadow_across_the_page_is_not_ink():
     shade[:, (x + bw + x2) // 2 :] = 0.55
     shaded = (image * shade[..., None]).astype(np.uint8)
     assert len(find(shaded)) == len(truth.boxes)
+
+
+def test_normalize_keeps_a_thin_one_centred():
+    from pipeline.normalize import normalize_glyph
+
+    one = np.full((60, 6), 255, np.uint8)  # shrinks to 20 x 2: what cv2.moments takes for points
+    out = normalize_glyph(one)
+    ys, xs = np.nonzero(out > 0.1)
+    assert out.max() > 0.9 and abs(xs.mean() - 14) < 1.5 and abs(ys.mean() - 14) < 1.5
