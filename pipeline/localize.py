@@ -3,8 +3,9 @@
 Outer contours of the ink mask are the candidates: a tenth the cost of connected-component
 labelling here, and a small fraction of MSER's. Marks
 too small, too large or touching the frame edge are dropped; the rest are grouped into text
-lines by vertical overlap, strokes of one digit that came apart are merged, and marks much
-shorter than their line (dashes, dots) are dropped as separators.
+lines by vertical overlap (on a levelled copy when the writing slants), strokes of one
+digit that came apart are merged, and marks much shorter than their line (dashes, dots)
+are dropped as separators.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ MAX_HEIGHT_FRAC = 0.5  # of the page height; larger marks are the sheet edge, a 
 MIN_AREA = 20
 SEPARATOR_FRAC = 0.5  # a mark shorter than this share of its line's typical height is a separator
 MAX_GLYPHS = 64  # a page with more candidates than this is not a phone number: keep the largest
+EDGE_HEIGHT = 2.5  # a thin mark this many times the typical height is an edge, not writing
+MIN_SKEW = 2.0  # degrees; below this lines still group, and the estimate is that noisy
+_ANGLES = np.arange(-60.0, 60.5, 1.0)
+_SIN, _COS = np.sin(np.radians(_ANGLES)), np.cos(np.radians(_ANGLES))
+_LEVEL = int(np.flatnonzero(_ANGLES == 0)[0])
 
 
 @dataclass
@@ -56,9 +62,9 @@ class _Blob:
         return cv2.bitwise_and(ink[self.y0 : self.y1, self.x0 : self.x1], inside)
 
 
-def _candidates(page: Page) -> list[_Blob]:
-    contours, _ = cv2.findContours(page.mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    H, W = page.mask.shape
+def _candidates(mask: np.ndarray) -> list[_Blob]:
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    H, W = mask.shape
     blobs = []
     for contour in contours:
         x, y, w, h = cv2.boundingRect(contour)
@@ -71,9 +77,46 @@ def _candidates(page: Page) -> list[_Blob]:
         if cv2.contourArea(contour) + cv2.arcLength(contour, True) / 2 < MIN_AREA:
             continue
         blobs.append(_Blob(x, y, x + w, y + h, [contour]))
+    if blobs:
+        # A tall thin mark among ordinary ones is a sheet or sticky-note edge, not a "1":
+        # left in, it would form a line of its own and swallow the digits beside it.
+        typical = median(b.h for b in blobs)
+        blobs = [b for b in blobs if not (b.h > EDGE_HEIGHT * typical and b.w < 0.5 * b.h)]
     if len(blobs) > MAX_GLYPHS:
         blobs = sorted(blobs, key=lambda b: b.w * b.h, reverse=True)[:MAX_GLYPHS]
     return blobs
+
+
+def skew_angle(blobs: list[_Blob]) -> float:
+    """The slant of the writing, in degrees (image y down): the angle at which the marks'
+    centres, weighted by size, pack into the fewest rows. 0 when no angle clearly beats it."""
+    if len(blobs) < 3:
+        return 0.0
+    cx = np.array([(b.x0 + b.x1) / 2 for b in blobs])
+    cy = np.array([b.cy for b in blobs])
+    weight = np.array([b.w * b.h for b in blobs], np.float64)
+    row = max(4.0, float(np.average([max(b.w, b.h) for b in blobs], weights=weight)) / 3)
+    rows = np.floor((np.outer(-_SIN, cx) + np.outer(_COS, cy)) / row).astype(np.int64)
+    rows -= rows.min(axis=1, keepdims=True)
+    width = int(rows.max()) + 1
+    flat = (rows + np.arange(len(_ANGLES))[:, None] * width).ravel()
+    sums = np.bincount(flat, np.tile(weight, len(_ANGLES)), len(_ANGLES) * width)
+    score = np.square(sums.reshape(len(_ANGLES), width)).sum(axis=1)
+    best = int(score.argmax())
+    return float(_ANGLES[best]) if score[best] > 1.05 * score[_LEVEL] else 0.0
+
+
+def _upright(page: Page, angle: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ink and mask turned so the writing is level, on a canvas large enough to keep every
+    corner, and the affine map from that canvas back to the page."""
+    H, W = page.mask.shape
+    turn = cv2.getRotationMatrix2D((W / 2, H / 2), angle, 1.0)
+    cos, sin = abs(turn[0, 0]), abs(turn[0, 1])
+    size = (int(H * sin + W * cos) + 1, int(H * cos + W * sin) + 1)
+    turn[:, 2] += (size[0] - W) / 2, (size[1] - H) / 2
+    ink = cv2.warpAffine(page.ink, turn, size, flags=cv2.INTER_LINEAR)
+    mask = cv2.warpAffine(page.mask, turn, size, flags=cv2.INTER_NEAREST)
+    return ink, mask, cv2.invertAffineTransform(turn)
 
 
 def _lines(blobs: list[_Blob]) -> list[list[_Blob]]:
@@ -122,13 +165,42 @@ def _is_separator(b: _Blob, line_height: float) -> bool:
 
 
 def localize(page: Page) -> Glyphs:
+    ink, blobs, back = page.ink, _candidates(page.mask), None
+    angle = skew_angle(blobs)
+    if abs(angle) >= MIN_SKEW:
+        # Lines are found and glyphs cut on a levelled copy, so a tilted sheet reads as one
+        # line of upright digits; boxes are mapped back to the frame.
+        ink, mask, back = _upright(page, angle)
+        blobs = _candidates(mask)
+    if back is not None:
+        blobs = [b for b in blobs if not _cut_by_frame(b, back, page.mask.shape)]
     glyphs = []
-    s = page.scale
-    for index, line in enumerate(_lines(_candidates(page))):
+    for index, line in enumerate(_lines(blobs)):
         height = median(b.h for b in line)
         for b in _merge_broken(line, height):
             if _is_separator(b, height):
                 continue
-            box = (round(b.x0 * s), round(b.y0 * s), round(b.w * s), round(b.h * s))
-            glyphs.append(Glyph(box=box, line=index, crop=b.crop(page.ink)))
+            box = _frame_box(b, back, page.scale)
+            glyphs.append(Glyph(box=box, line=index, crop=b.crop(ink)))
     return Glyphs(frame=page.frame, glyphs=tuple(glyphs))
+
+
+def _page_corners(b: _Blob, back: np.ndarray | None) -> tuple[float, float, float, float]:
+    """The blob's box on the page (x0, y0, x1, y1), mapped back from a levelled copy."""
+    if back is None:
+        return b.x0, b.y0, b.x1, b.y1
+    corners = np.array([[b.x0, b.y0, 1], [b.x1, b.y0, 1], [b.x0, b.y1, 1], [b.x1, b.y1, 1]])
+    xs, ys = (corners @ back.T).T
+    return xs.min(), ys.min(), xs.max(), ys.max()
+
+
+def _cut_by_frame(b: _Blob, back: np.ndarray, shape: tuple[int, int]) -> bool:
+    """On a levelled copy the frame's edge runs anywhere: test against the page's own."""
+    x0, y0, x1, y1 = _page_corners(b, back)
+    return x0 <= 1 or y0 <= 1 or x1 >= shape[1] - 2 or y1 >= shape[0] - 2
+
+
+def _frame_box(b: _Blob, back: np.ndarray | None, scale: float) -> tuple[int, int, int, int]:
+    x0, y0, x1, y1 = _page_corners(b, back)
+    return (round(x0 * scale), round(y0 * scale), round((x1 - x0) * scale),
+            round((y1 - y0) * scale))

@@ -1,5 +1,6 @@
 """Localization on real rendered photos: every written digit found once, separators dropped."""
 
+import cv2
 import numpy as np
 import pytest
 
@@ -63,3 +64,23 @@ def test_normalize_keeps_a_thin_one_centred():
     out = normalize_glyph(one)
     ys, xs = np.nonzero(out > 0.1)
     assert out.max() > 0.9 and abs(xs.mean() - 14) < 1.5 and abs(ys.mean() - 14) < 1.5
+
+
+def tilt(image, degrees):
+    h, w = image.shape[:2]
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 0.85)
+    return cv2.warpAffine(image, turn, (w, h), borderMode=cv2.BORDER_REPLICATE)
+
+
+@pytest.mark.parametrize("degrees", [-35, -12, 6, 20, 40])
+def test_tilted_sheet_reads_as_one_line_in_order(degrees):
+    image, truth = render_page(["212 555 0147"], np.random.default_rng(degrees + 100))
+    glyphs = find(tilt(image, degrees))
+    assert len(glyphs) == len(truth.boxes)
+    assert {g.line for g in glyphs} == {0}
+    # In reading order along the slant, and cut upright: as tall as on the level page.
+    centres = [g.box[0] + g.box[2] / 2 for g in glyphs]
+    assert centres == sorted(centres)
+    heights = [g.crop.shape[0] for g in glyphs if g.crop.shape[0] > 0]
+    assert np.median(heights) == pytest.approx(np.median([b[3] for b in truth.boxes]) * 0.85,
+                                               rel=0.2)
