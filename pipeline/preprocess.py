@@ -15,7 +15,9 @@ WORK_WIDTH = 640  # larger frames are read at this width: digits held to a webca
 INK_RATIO = 0.78  # a pixel this much darker than its local paper is ink
 BG_FACTOR = 4  # the paper level is estimated at 1/4 resolution: cheap, and ink is thin anyway
 EDGE_STEP = 24  # grey levels between neighbouring paper estimates that make a light edge
-_KERNEL = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
+# Wider than the boldest marker stroke at quarter scale: a narrower closing cannot fill a
+# dense digit, so the paper level sinks inside it and the digit is lost.
+_KERNEL = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (11, 11))
 _SMALL = np.ones((3, 3), np.uint8)
 
 
@@ -32,8 +34,9 @@ def light_edges(paper: np.ndarray) -> np.ndarray:
     judged against a paper level that is blurred across such a step, so marks there are
     the step, not writing."""
     step = cv2.morphologyEx(paper, cv2.MORPH_GRADIENT, _SMALL)
+    # No widening: each pixel more is a band cut out of any digit a shadow edge crosses.
     _, edges = cv2.threshold(step, EDGE_STEP, 255, cv2.THRESH_BINARY)
-    return cv2.dilate(edges, _SMALL)
+    return edges
 
 
 def preprocess(frame: Frame) -> Page:
