@@ -8,10 +8,13 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from .messages import Classified, Glyphs, ReadGlyph
+from .messages import NOT_DIGIT, Classified, Glyphs, ReadGlyph
 from .normalize import normalize_batch
 
 NUM_CLASSES = 11
+SPLIT_ASPECT = 0.9  # a "not a digit" mark wider than this times its height may be two digits
+SPLIT_SHARES = np.linspace(0.25, 0.75, 7)  # where to try cutting it, as shares of its width
+SPLIT_SURE = 0.9  # both halves must be digits at least this sure
 
 
 class ModelError(Exception):
@@ -49,9 +52,47 @@ class Classifier:
         return self.session.run(None, {self.input_name: batch})[0]
 
     def __call__(self, glyphs: Glyphs) -> Classified:
-        probs = self.probabilities(normalize_batch([g.crop for g in glyphs.glyphs]))
-        read = tuple(
-            ReadGlyph(box=g.box, line=g.line, probs=p)
-            for g, p in zip(glyphs.glyphs, probs, strict=True)
-        )
-        return Classified(frame=glyphs.frame, glyphs=read)
+        crops = [g.crop for g in glyphs.glyphs]
+        probs = self.probabilities(normalize_batch(crops))
+        splits = self._split_touching(crops, probs)
+        read: list[ReadGlyph] = []
+        for i, (g, p) in enumerate(zip(glyphs.glyphs, probs, strict=True)):
+            if i not in splits:
+                read.append(ReadGlyph(box=g.box, line=g.line, probs=p))
+                continue
+            share, left, right = splits[i]
+            x, y, w, h = g.box
+            cut = round(w * share)
+            read.append(ReadGlyph(box=(x, y, cut, h), line=g.line, probs=left))
+            read.append(ReadGlyph(box=(x + cut, y, w - cut, h), line=g.line, probs=right))
+        return Classified(frame=glyphs.frame, glyphs=tuple(read))
+
+    def _split_touching(
+        self, crops: list[np.ndarray], probs: np.ndarray
+    ) -> dict[int, tuple[float, np.ndarray, np.ndarray]]:
+        """Two digits written touching come out of localize as one wide mark that the model
+        calls "not a digit". Width alone cannot tell a pair from a wide single digit, so
+        try a few cuts and keep one only where the model is sure of both halves. Returns
+        glyph index -> (cut as a share of the width, left probs, right probs)."""
+        wide = [
+            i for i, (c, p) in enumerate(zip(crops, probs, strict=True))
+            if p.argmax() == NOT_DIGIT and c.shape[1] > SPLIT_ASPECT * c.shape[0]
+        ]
+        if not wide:
+            return {}
+        halves, cuts = [], []
+        for i in wide:
+            width = crops[i].shape[1]
+            for share in SPLIT_SHARES:
+                col = round(width * share)
+                halves += [crops[i][:, :col], crops[i][:, col:]]
+                cuts.append((i, share))
+        pairs = self.probabilities(normalize_batch(halves)).reshape(len(cuts), 2, NUM_CLASSES)
+        best: dict[int, tuple[float, np.ndarray, np.ndarray]] = {}
+        sureness: dict[int, float] = {}
+        for (i, share), (left, right) in zip(cuts, pairs, strict=True):
+            sure = min(left[:NOT_DIGIT].max(), right[:NOT_DIGIT].max())
+            digits = left.argmax() != NOT_DIGIT and right.argmax() != NOT_DIGIT
+            if digits and sure > SPLIT_SURE and sure > sureness.get(i, 0.0):
+                best[i], sureness[i] = (share, left, right), sure
+        return best

@@ -136,3 +136,20 @@ def test_phone_book_as_vcard(capsys, page_file, tmp_path, book):
     code = main(["recognize", "--json", "--phonebook", str(vcf), str(path)])
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and out["match"]["name"] == contact.name
+
+
+def test_touching_digits_are_split_where_the_model_is_sure(classifier):
+    from pipeline.messages import Frame, Glyph, Glyphs
+    from pipeline.synth import atlas
+
+    glyphs = atlas()
+    read = []
+    for a, b in [(2, 3), (4, 7), (0, 0), (8, 7), (4, 4), (5, 6)]:
+        left, right = glyphs[a, 1], glyphs[b, 2]
+        pair = np.zeros((28, 50), np.uint8)  # written into each other: 6 columns shared
+        pair[:, :28] = left
+        pair[:, 22:] = np.maximum(pair[:, 22:], right)
+        frame = Frame(0, 0.0, np.zeros((10, 10, 3), np.uint8))
+        out = classifier(Glyphs(frame, (Glyph((0, 0, 50, 28), 0, pair),)))
+        read.append("".join(str(g.digit) for g in out.glyphs if g.is_digit) == f"{a}{b}")
+    assert sum(read) >= 4, read
