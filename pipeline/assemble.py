@@ -15,6 +15,7 @@ from .messages import NOT_DIGIT, Classified, Number, ReadGlyph, Reading
 
 MIN_DIGITS = 3  # shorter runs are stray marks, not phone numbers
 PHONE_DIGITS = 7  # a run at least this long is preferred as the main number
+SAME_SIZE = 8  # px: digit heights closer than this count as the same size
 GAP_FACTOR = 1.6  # a gap wider than this many digit heights starts another number
 
 
@@ -45,10 +46,16 @@ def _number(run: list[ReadGlyph]) -> Number:
 
 
 def main_number(numbers: list[Number]) -> Number | None:
-    """The number a person most likely holds up: phone-length first, then the surest."""
+    """The number a person most likely holds up: phone-length first, then the one written
+    largest (a note's number is written bigger than what is around it), then the surest."""
     if not numbers:
         return None
-    return max(numbers, key=lambda n: (len(n.boxes) >= PHONE_DIGITS, n.confidence))
+
+    def rank(n: Number) -> tuple:
+        height = float(np.median([b[3] for b in n.boxes]))
+        return len(n.boxes) >= PHONE_DIGITS, round(height / SAME_SIZE), n.confidence
+
+    return max(numbers, key=rank)
 
 
 class Assembler:
