@@ -258,7 +258,9 @@ def test_size_and_grid_layout():
 def test_clean_page_crops_are_its_digits_in_order():
     image, labels = page(["415 555 0132"], seed=0)
     found = page_crops(image, labels)
-    assert "".join(str(label) for _, label in found) == "4155550132"
+    # Blotches of a textured desk may be candidates too; they are labelled not-a-digit.
+    assert "".join(str(label) for _, label in found if label != NOT_DIGIT) == "4155550132"
+    assert all(g.line != found[0][0].line for g, label in found if label == NOT_DIGIT)
 
 
 def test_camera_crop_labels_agree_with_the_marks_and_the_model(classifier):
