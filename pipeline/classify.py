@@ -8,13 +8,16 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from .messages import NOT_DIGIT, Classified, Glyphs, ReadGlyph
+from .messages import NOT_DIGIT, Classified, Glyph, Glyphs, ReadGlyph
 from .normalize import normalize_batch
 
 NUM_CLASSES = 11
 SPLIT_ASPECT = 0.9  # a "not a digit" mark wider than this times its height may be two digits
 SPLIT_SHARES = np.linspace(0.25, 0.75, 7)  # where to try cutting it, as shares of its width
 SPLIT_SURE = 0.9  # both halves must be digits at least this sure
+FLIP_MIN_GLYPHS = 3  # fewer marks say too little about which way is up
+FLIP_DOUBT = 0.99  # mean digit sureness below which the page may be upside down
+FLIP_MARGIN = 0.05  # how much surer the turned reading must be to be taken
 
 
 class ModelError(Exception):
@@ -52,8 +55,7 @@ class Classifier:
         return self.session.run(None, {self.input_name: batch})[0]
 
     def __call__(self, glyphs: Glyphs) -> Classified:
-        crops = [g.crop for g in glyphs.glyphs]
-        probs = self.probabilities(normalize_batch(crops))
+        glyphs, crops, probs = self._upright(glyphs)
         splits = self._split_touching(crops, probs)
         read: list[ReadGlyph] = []
         for i, (g, p) in enumerate(zip(glyphs.glyphs, probs, strict=True)):
@@ -66,6 +68,25 @@ class Classifier:
             read.append(ReadGlyph(box=(x, y, cut, h), line=g.line, probs=left))
             read.append(ReadGlyph(box=(x + cut, y, w - cut, h), line=g.line, probs=right))
         return Classified(frame=glyphs.frame, glyphs=tuple(read))
+
+    def _upright(self, glyphs: Glyphs) -> tuple[Glyphs, list[np.ndarray], np.ndarray]:
+        """Read the glyphs as they come and, when the model doubts them, turned half round:
+        a sheet held upside down (or sideways, which localize levels either way up) reads
+        well only one way. The turned reading keeps its glyphs in reversed order."""
+        crops = [g.crop for g in glyphs.glyphs]
+        probs = self.probabilities(normalize_batch(crops))
+        if len(crops) < FLIP_MIN_GLYPHS or _sureness(probs) >= FLIP_DOUBT:
+            return glyphs, crops, probs
+        turned = [np.ascontiguousarray(c[::-1, ::-1]) for c in crops[::-1]]
+        turned_probs = self.probabilities(normalize_batch(turned))
+        if _sureness(turned_probs) <= _sureness(probs) + FLIP_MARGIN:
+            return glyphs, crops, probs
+        last = max(g.line for g in glyphs.glyphs)
+        flipped = tuple(
+            Glyph(box=g.box, line=last - g.line, crop=c)
+            for g, c in zip(glyphs.glyphs[::-1], turned, strict=True)
+        )
+        return Glyphs(frame=glyphs.frame, glyphs=flipped), turned, turned_probs
 
     def _split_touching(
         self, crops: list[np.ndarray], probs: np.ndarray
@@ -96,3 +117,8 @@ class Classifier:
             if digits and sure > SPLIT_SURE and sure > sureness.get(i, 0.0):
                 best[i], sureness[i] = (share, left, right), sure
         return best
+
+
+def _sureness(probs: np.ndarray) -> float:
+    """Mean belief in the best digit per glyph; "not a digit" counts as doubt."""
+    return float(probs[:, :NOT_DIGIT].max(axis=1).mean())

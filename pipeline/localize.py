@@ -25,7 +25,8 @@ SEPARATOR_FRAC = 0.5  # a mark shorter than this share of its line's typical hei
 MAX_GLYPHS = 64  # a page with more candidates than this is not a phone number: keep the largest
 EDGE_HEIGHT = 2.5  # a thin mark this many times the typical height is an edge, not writing
 MIN_SKEW = 2.0  # degrees; below this lines still group, and the estimate is that noisy
-_ANGLES = np.arange(-60.0, 60.5, 1.0)
+# Any slant: past 60 degrees which way is up is unknown here; classify checks the flip.
+_ANGLES = np.arange(-90.0, 90.5, 1.0)
 _SIN, _COS = np.sin(np.radians(_ANGLES)), np.cos(np.radians(_ANGLES))
 _LEVEL = int(np.flatnonzero(_ANGLES == 0)[0])
 

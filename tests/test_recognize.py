@@ -153,3 +153,15 @@ def test_touching_digits_are_split_where_the_model_is_sure(classifier):
         out = classifier(Glyphs(frame, (Glyph((0, 0, 50, 28), 0, pair),)))
         read.append("".join(str(g.digit) for g in out.glyphs if g.is_digit) == f"{a}{b}")
     assert sum(read) >= 4, read
+
+
+@pytest.mark.parametrize("turn", [cv2.ROTATE_180, cv2.ROTATE_90_CLOCKWISE,
+                                  cv2.ROTATE_90_COUNTERCLOCKWISE])
+def test_sheet_held_upside_down_or_sideways(capsys, tmp_path, book, turn):
+    contact = book.contacts[6]
+    image, _ = render_page([written(contact.phone)], np.random.default_rng(21))
+    path = tmp_path / "turned.png"
+    cv2.imwrite(str(path), cv2.rotate(image, turn))
+    _, [out], _ = run(capsys, path)
+    assert out["numbers"][0]["digits"] == digits_of(contact.phone)
+    assert out["match"]["name"] == contact.name
