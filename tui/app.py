@@ -149,18 +149,18 @@ class NumrecApp(App):
         self._draw(force=True)
 
     def _draw(self, force: bool = False) -> None:
+        """Show the newest result if it is not on screen yet, and the status bar at most
+        every STATUS_PERIOD (or now, with `force`)."""
+        now = time.perf_counter()
         result = self.result
-        if result is None or (result is self._drawn and not force):
-            if force and result is None:
-                self._show_status()
-            return
-        if result is not self._drawn:
+        fresh = result is not None and result is not self._drawn
+        if fresh:
             self._drawn = result
             self.drawn += 1
-            self.lag_ms = (time.perf_counter() - result.reading.frame.t_capture) * 1000
+            self.lag_ms = (now - result.reading.frame.t_capture) * 1000
+            self._last_draw = now
             self._show_frame(result)
-        self._last_draw = time.perf_counter()
-        if force or self._last_draw - self._last_status >= STATUS_PERIOD:
+        if force or (fresh and now - self._last_status >= STATUS_PERIOD):
             self._show_status()
 
     def _show_frame(self, result: Result) -> None:
