@@ -79,7 +79,10 @@ class Classifier:
             return glyphs, crops, probs
         turned = [np.ascontiguousarray(c[::-1, ::-1]) for c in crops[::-1]]
         turned_probs = self.probabilities(normalize_batch(turned))
-        if _sureness(turned_probs) <= _sureness(probs) + FLIP_MARGIN:
+        before, after = _sureness(probs), _sureness(turned_probs)
+        # Turned digits often still look like digits, so ask for clearly surer, or for
+        # near certainty where the reading as it lies has real doubt.
+        if not (after > before + FLIP_MARGIN or (after >= FLIP_DOUBT > before + FLIP_MARGIN / 5)):
             return glyphs, crops, probs
         last = max(g.line for g in glyphs.glyphs)
         flipped = tuple(

@@ -1,4 +1,4 @@
-"""Light batch augmentation in torch, ending in the same normalization the app applies.
+"""Batch augmentation in torch, ending in the same normalization the app applies.
 
 Done on whole batches (two grid_samples and a few pools) rather than per image in cv2, so
 it costs a few percent of a training step. After warping, each glyph is re-normalized the
@@ -24,29 +24,37 @@ _COORD = (2 * torch.arange(SIZE, dtype=torch.float32) + 1) / SIZE - 1
 
 
 def _warp(x: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
-    """grid_sample with an [N, 2, 3] affine; the grid is built by broadcasting, which is
-    several times cheaper than F.affine_grid for 28x28."""
-    t = theta.view(-1, 2, 3, 1, 1)
-    gx = t[:, 0, 0] * _COORD.view(1, 1, SIZE) + t[:, 0, 1] * _COORD.view(1, SIZE, 1) + t[:, 0, 2]
-    gy = t[:, 1, 0] * _COORD.view(1, 1, SIZE) + t[:, 1, 1] * _COORD.view(1, SIZE, 1) + t[:, 1, 2]
+    """grid_sample with an [N, 2, 3] affine or [N, 3, 3] projective map; the grid is built by
+    broadcasting, which is several times cheaper than F.affine_grid for 28x28."""
+    t = theta.view(theta.shape[0], -1, 3, 1, 1)
+    u, v = _COORD.view(1, 1, SIZE), _COORD.view(1, SIZE, 1)
+    gx = t[:, 0, 0] * u + t[:, 0, 1] * v + t[:, 0, 2]
+    gy = t[:, 1, 0] * u + t[:, 1, 1] * v + t[:, 1, 2]
+    if t.shape[1] == 3:
+        w = t[:, 2, 0] * u + t[:, 2, 1] * v + t[:, 2, 2]
+        gx, gy = gx / w, gy / w
     grid = torch.stack([gx, gy], dim=-1)
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
 def _affine(n: int, g: torch.Generator, strength: float) -> torch.Tensor:
-    """Random rotation, shear, anisotropic scale and shift as [n, 2, 3] grid_sample thetas."""
+    """Random rotation, shear, anisotropic scale, shift and a mild perspective tilt, as
+    [n, 3, 3] grid_sample maps (output -> input coordinates)."""
 
     def u(lo: float, hi: float) -> torch.Tensor:
         return torch.rand(n, generator=g) * (hi - lo) + lo
 
     a = u(-10, 10) * strength * math.pi / 180
-    sh = u(-0.25, 0.25) * strength  # handwriting slant is mostly horizontal shear
-    sx, sy = 1 + u(-0.1, 0.1) * strength, 1 + u(-0.1, 0.1) * strength
+    sh = u(-0.3, 0.3) * strength  # handwriting slant is mostly horizontal shear
+    sx, sy = 1 + u(-0.15, 0.15) * strength, 1 + u(-0.15, 0.15) * strength
     cos, sin = torch.cos(a), torch.sin(a)
-    theta = torch.zeros(n, 2, 3)
+    theta = torch.zeros(n, 3, 3)
     theta[:, 0, 0], theta[:, 0, 1] = cos / sx, (-sin + sh) / sx
     theta[:, 1, 0], theta[:, 1, 1] = sin / sy, cos / sy
-    theta[:, :, 2] = u(-0.1, 0.1).unsqueeze(1)  # the re-centring below undoes most of it
+    theta[:, :2, 2] = u(-0.1, 0.1).unsqueeze(1)  # the re-centring below undoes most of it
+    # A sheet seen at an angle: one side of the glyph up to ~15% larger than the other.
+    theta[:, 2, 0], theta[:, 2, 1] = u(-0.08, 0.08) * strength, u(-0.08, 0.08) * strength
+    theta[:, 2, 2] = 1
     return theta
 
 
@@ -79,11 +87,54 @@ def _some(
     return x
 
 
+def _bold(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+    """A wider pen: grey dilation by 0-2 px at the 20 px box (a +1..+3 px pen at a 30-60 px
+    written digit, the camera pages' "bold" condition, which cost the most accuracy)."""
+    amount = torch.rand(x.shape[0], 1, 1, 1, generator=g) * 2
+    once = _max3(x)
+    first = x + (once - x) * amount.clamp(max=1)
+    return first + (_max3(once) - once) * (amount - 1).clamp(min=0)
+
+
+def _motion(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+    """Motion blur: each glyph convolved with its own line kernel, 1-4 px long, any angle."""
+    n = x.shape[0]
+    half = (torch.rand(n, 1, 1, generator=g) * 3 + 1) / 2
+    angle = torch.rand(n, 1, 1, generator=g) * math.pi
+    dx, dy = torch.cos(angle), torch.sin(angle)
+    r = torch.arange(-3, 4, dtype=torch.float32)
+    px, py = r.view(1, 1, 7), r.view(1, 7, 1)
+    t = torch.maximum(torch.minimum(px * dx + py * dy, half), -half)  # nearest point on the line
+    ker = (1 - torch.hypot(px - t * dx, py - t * dy)).clamp(min=0)
+    ker = ker / ker.sum((1, 2), keepdim=True)
+    out = F.conv2d(x.reshape(1, n, SIZE, SIZE), ker.view(n, 1, 7, 7), padding=3, groups=n)
+    return out.view_as(x)
+
+
+def _grain(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+    """Pencil: graphite leaves a grainy, broken, lighter trace."""
+    depth = torch.rand(x.shape[0], 1, 1, 1, generator=g) * 0.6
+    noise = torch.randn(x.shape, generator=g).abs()
+    return x * (1 - depth * _blur3(noise)).clamp(min=0)
+
+
+def _cut(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+    """The app's crops are ink above a threshold, masked: faint ink (a light pencil, a blurred
+    edge) drops to zero at 20-60% of the stroke's peak, leaving hard, thin, broken strokes."""
+    level = torch.rand(x.shape[0], 1, 1, 1, generator=g) * 0.4 + 0.2
+    peak = x.amax((1, 2, 3), keepdim=True)
+    return torch.where(x >= level * peak, x, torch.zeros_like(x))
+
+
 def stroke_and_blur(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
-    """Thicker/thinner strokes (soft dilate/erode) and defocus blur on random samples."""
-    x = _some(x, 0.2, g, _max3)
-    x = _some(x, 0.15, g, lambda t: -_max3(-t))
-    return _some(x, 0.25, g, _blur3)
+    """Pen width (bold up to 2 px, or soft erosion), blur (defocus or motion), pencil grain and
+    the app's ink threshold, each on a random share of the batch."""
+    x = _some(x, 0.3, g, lambda t: _bold(t, g))
+    x = _some(x, 0.2, g, lambda t: -_max3(-t))
+    x = _some(x, 0.2, g, _blur3)
+    x = _some(x, 0.25, g, lambda t: _motion(t, g))
+    x = _some(x, 0.2, g, lambda t: _grain(t, g))
+    return _some(x, 0.35, g, lambda t: _cut(t, g))
 
 
 def renormalize(x: torch.Tensor) -> torch.Tensor:
