@@ -773,6 +773,11 @@ def random_number_text(rng: Rng) -> str:
 # --- camera crops ------------------------------------------------------------------------
 
 
+PAIR_SHARE = 0.3  # a second digit with this share of the box's ink makes the glyph a pair
+PAIR_ASPECT = 0.9  # ... if the glyph is as wide as a pair
+ONE_LIKE = 2.5  # a non-digit this many times taller than wide looks like a 1
+
+
 def page_crops(image: np.ndarray, labels: PageLabels) -> list[tuple[Glyph, int]]:
     """The glyphs the app's localize stage finds on a photo, each with its true class: the
     digit when it is one whole written digit, NOT_DIGIT when it holds no digit (a separator,
@@ -794,21 +799,26 @@ def page_crops(image: np.ndarray, labels: PageLabels) -> list[tuple[Glyph, int]]
 
 
 def _label(g: Glyph, inst: np.ndarray, labels: PageLabels, scale: float) -> int | None:
-    x, y = round(g.box[0] / scale), round(g.box[1] / scale)
-    h, w = g.crop.shape
-    ids = inst[y : y + h, x : x + w][g.crop[: inst.shape[0] - y, : inst.shape[1] - x] > 0]
+    # The glyph's box on the page, not its crop: localize cuts a slanted page's crops from a
+    # levelled copy, so a crop's pixels do not lie over the page at the box's corner.
+    x0, y0 = max(0, round(g.box[0] / scale)), max(0, round(g.box[1] / scale))
+    x1, y1 = round((g.box[0] + g.box[2]) / scale), round((g.box[1] + g.box[3]) / scale)
+    ids = inst[y0:y1, x0:x1]
     ids = ids[ids > 0].astype(np.int64) - 1
     digit_ids = [i for i in ids.tolist() if labels.marks[i].char.isdigit()]
+    h, w = g.crop.shape
     if not digit_ids:
-        return NOT_DIGIT
+        # No digit under it: a separator, a letter, a speck, an edge. A thin upright stroke
+        # is left out: shape alone cannot tell a rule's piece from a 1.
+        return None if h > ONE_LIKE * w else NOT_DIGIT
     counts = np.bincount(digit_ids, minlength=len(labels.marks))
-    shares = counts / len(ids)
-    if (shares >= 0.2).sum() >= 2:
+    first, second = np.sort(counts)[::-1][:2] / len(ids)
+    if second >= PAIR_SHARE and w > PAIR_ASPECT * h:
         return NOT_DIGIT  # two digits run together: neither is readable on its own
     best = int(np.argmax(counts))
-    if shares[best] >= 0.85 and _iou(g.box, labels.marks[best].box) >= 0.6:
+    if first >= 0.75 and second < 0.1 and _iou(g.box, labels.marks[best].box) >= 0.5:
         return int(labels.marks[best].char)
-    return None
+    return None  # part of a digit, or a digit with a neighbour's stroke: either label lies
 
 
 def _iou(a: Box, b: Box) -> float:
