@@ -187,7 +187,7 @@ async def _preview(frames: list[np.ndarray], mode: str, seconds: float) -> dict:
     source = ArraySource(frames, fps=30)
     app = NumrecApp(source, Classifier(), book, fps=30, preview=mode)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause(1.0)
+        await pilot.pause(0.5)
         drawn, cpu, wall = app.drawn, time.process_time(), time.perf_counter()
         await pilot.pause(seconds)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
@@ -223,7 +223,7 @@ def _terminal_bytes_per_s(mode: str, seconds: float) -> float | None:
         tmux = ["tmux", "-L", socket]
         subprocess.run([*tmux, "new-session", "-d", "-x", "100", "-y", "30", command], check=True)
         try:
-            time.sleep(2.0)  # start-up and the first full paint are not the steady state
+            time.sleep(1.5)  # start-up and the first full paint are not the steady state
             subprocess.run([*tmux, "pipe-pane", "-o", f"cat > {out}"], check=True)
             time.sleep(seconds)
             subprocess.run([*tmux, "pipe-pane"], check=True)
@@ -290,7 +290,7 @@ def rows(quick: bool, live_seconds: float, frames: int) -> Iterator[dict]:
         yield pipeline_row(name, bench_frames(size, frames), classifier)
     yield live_row(seconds=live_seconds)
     yield startup_row()
-    yield from preview_rows(seconds=min(live_seconds, 4.0))
+    yield from preview_rows(seconds=min(live_seconds, 2.5))
     sizes = (10_000,) if quick else (10_000, 1_000_000)
     yield from match_rows(sizes=sizes)
     yield training_row()
