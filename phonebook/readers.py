@@ -184,18 +184,26 @@ def read_csv(text: str) -> tuple[Iterator[Row], list[Skip]]:
 
     header = next(csv.reader([lines[i]], delimiter=delimiter, skipinitialspace=True), [])
     if any(len(re.sub(r"\D", "", cell)) >= 7 for cell in header):
-        raise FormatError("the first line must name the columns, e.g. 'name,phone'")
-    cols = _Columns.from_header(header)
+        header, cols = [], _Columns()  # no header at all: the first line is a contact
+    else:
+        cols = _Columns.from_header(header)
+        i += 1
+    sample = _sample(lines, i, delimiter)
+    if not cols.phones or not cols.has_name():
+        # The header does not say (another language, or none): find them by what they hold.
+        _columns_by_content(cols, sample)
     if not cols.phones or not cols.has_name():
         missing = (
             "'name' or 'phone'"
             if not cols.phones and not cols.has_name()
             else ("'phone'" if not cols.phones else "'name'")
         )
+        if not header:  # never quote a data line: it holds a phone number
+            raise FormatError(f"no header line, and no column looks like a {missing} column")
         shown = ", ".join(h.strip()[:20] for h in header[:6]) + (", ..." if len(header) > 6 else "")
-        raise FormatError(f"no {missing} column (first line has: {shown or 'nothing'})")
+        raise FormatError(f"no {missing} column (first line has: {shown})")
 
-    ncols = len(header)
+    ncols = len(header) or max(len(r) for r in sample)
 
     def suspicious(fields: list[str]) -> bool:
         # A name or phone cell spanning lines that look like rows: a stray quote ate them.
@@ -206,7 +214,44 @@ def read_csv(text: str) -> tuple[Iterator[Row], list[Skip]]:
         )
 
     skipped: list[Skip] = []
-    return _csv_rows(lines, i + 1, delimiter, cols, ncols, suspicious, skipped), skipped
+    return _csv_rows(lines, i, delimiter, cols, ncols, suspicious, skipped), skipped
+
+
+def _sample(lines: list[str], start: int, delimiter: str, rows: int = 50) -> list[list[str]]:
+    text = itertools.islice((ln for ln in lines[start:] if not _is_blank_or_comment(ln)), rows)
+    return list(csv.reader(text, delimiter=delimiter, skipinitialspace=True))
+
+
+def _columns_by_content(cols: _Columns, sample: list[list[str]]) -> None:
+    """Fill in the phone and name columns from the cells: phone numbers are mostly digits
+    (seven or more), names mostly letters. A role the header named is kept."""
+    width = max((len(r) for r in sample), default=0)
+    phone_share, name_share = [0.0] * width, [0.0] * width
+    for c in range(width):
+        cells = [r[c].strip() for r in sample if c < len(r) and r[c].strip()]
+        if not cells:
+            continue
+        phone_share[c] = sum(_looks_like_phone(x) for x in cells) / len(cells)
+        name_share[c] = sum(_looks_like_name(x) for x in cells) / len(cells)
+    if not cols.phones:
+        cols.phones = [c for c in range(width) if phone_share[c] >= CONTENT_SHARE]
+    if not cols.has_name():
+        names = [c for c in range(width) if c not in cols.phones and name_share[c] >= CONTENT_SHARE]
+        if names:
+            cols.name = max(names, key=lambda c: name_share[c])
+
+
+CONTENT_SHARE = 0.6  # share of a column's cells that must look the part
+
+
+def _looks_like_phone(cell: str) -> bool:
+    digits = sum(ch.isdigit() for ch in cell)
+    return digits >= 7 and digits >= 0.6 * len(cell.replace(" ", ""))
+
+
+def _looks_like_name(cell: str) -> bool:
+    letters = sum(ch.isalpha() for ch in cell)
+    return letters >= 2 and "@" not in cell and not re.search(r"\d{3}", cell)
 
 
 def _csv_rows(

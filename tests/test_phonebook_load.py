@@ -232,13 +232,28 @@ def test_no_name_column(tmp_path):
     assert_one_line_error(write(tmp_path, "phone,email\n415-555-0100,a@example.com\n"), "'name'")
 
 
-def test_header_missing(tmp_path):
-    # The error must not quote the first line: it holds a phone number.
-    path = write(tmp_path, "Alice,415-555-0100\nBob,415-555-0101\n")
-    assert_one_line_error(path, "first line")
+def test_no_header_columns_found_by_content(tmp_path):
+    path = write(tmp_path, "Alice Smith,415-555-0100,alice@example.com\nBob Jones,415-555-0101,\n")
+    book = load_phonebook(path)
+    assert [(c.name, c.digits) for c in book.contacts] == [
+        ("Alice Smith", "4155550100"), ("Bob Jones", "4155550101")]
+
+
+def test_header_in_another_language_columns_found_by_content(tmp_path):
+    path = write(tmp_path, "Kennung;Rufname;Anschluss\n1;Jörg Weiß;+49 30 901820\n"
+                           "2;Anna Berg;+49 30 901821\n")
+    book = load_phonebook(path)
+    assert [c.name for c in book.contacts] == ["Jörg Weiß", "Anna Berg"]
+    assert book.contacts[0].country == "49"
+
+
+def test_no_header_and_nothing_like_a_name(tmp_path):
+    # The error must not quote the first line: it is data, with a phone number in it.
+    path = write(tmp_path, "415-555-0100,2021\n415-555-0101,2022\n")
+    assert_one_line_error(path, "no header line")
     with pytest.raises(PhoneBookError) as info:
         load_phonebook(path)
-    assert "555" not in str(info.value)
+    assert "555" not in str(info.value) and "'name'" in str(info.value)
 
 
 @pytest.mark.parametrize("content", [b"", b"  \n\n", b"name,phone\n"])
