@@ -38,7 +38,7 @@ from pipeline.classify import Classifier
 from pipeline.messages import Frame
 from pipeline.sources import ArraySource
 from pipeline.supervisor import Pipeline
-from pipeline.synth import render_page
+from pipeline.synth import as_written, render_page
 
 SIZES = {"640x480": (640, 480), "1280x720": (1280, 720)}
 
@@ -50,8 +50,7 @@ def bench_frames(size: tuple[int, int], count: int, seed: int = 0) -> list[np.nd
     frames = []
     for i in range(count):
         phone = book.contacts[i % len(book.contacts)].phone
-        text = "".join(c for c in phone if c.isdigit() or c in " -.").strip()
-        frames.append(render_page([text], rng, size)[0])
+        frames.append(render_page([as_written(phone)], rng, size)[0])
     return frames
 
 

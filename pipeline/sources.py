@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .synth import render_page
+from .synth import as_written, render_page
 
 log = logging.getLogger(__name__)
 
@@ -208,9 +208,7 @@ class DemoSource(Source):
 
     def _next_page(self) -> None:
         self._turn = (self._turn + 1) % len(self.phones)
-        # People write a number as they read it; brackets and plus signs come in issue #3.
-        text = "".join(c for c in self.phones[self._turn] if c.isdigit() or c in " -.").strip()
-        self._page, _ = render_page([text], self.rng)
+        self._page, _ = render_page([as_written(self.phones[self._turn])], self.rng)
         self._since = time.perf_counter()
 
     def read(self) -> np.ndarray | None:

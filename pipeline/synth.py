@@ -37,6 +37,12 @@ class Written:
     lines: tuple[str, ...]  # the digits of each written line
 
 
+def as_written(phone: str) -> str:
+    """A number from the phone book as a person copies it onto paper: digits, with the
+    book's spaces, dashes and dots (brackets and plus signs are not drawn yet)."""
+    return "".join(c for c in phone if c.isdigit() or c in " -.").strip()
+
+
 def _stroke(height: int, width: int, thickness: int, kind: str) -> np.ndarray:
     """A separator drawn by hand, ink white on black."""
     mark = np.zeros((height, width), np.uint8)

@@ -10,7 +10,7 @@ import pytest
 
 from phonebook.book import load_phonebook, sample_path
 from pipeline.classify import Classifier
-from pipeline.synth import render_page
+from pipeline.synth import as_written, render_page
 
 
 @pytest.fixture(scope="session")
@@ -23,9 +23,7 @@ def book():
     return load_phonebook(sample_path())
 
 
-def written(phone: str) -> str:
-    """A number as a person copies it from the book onto paper."""
-    return "".join(c for c in phone if c.isdigit() or c in " -.").strip()
+written = as_written  # a number as a person copies it from the book onto paper
 
 
 @pytest.fixture
