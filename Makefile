@@ -36,5 +36,8 @@ $(BIN)/.installed-train: pyproject.toml
 train: $(BIN)/.installed-train
 	$(BIN)/numrec train
 
+bench: $(BIN)/.installed-app
+	$(BIN)/numrec bench
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
