@@ -12,7 +12,10 @@ import numpy as np
 from .messages import Frame, Page
 
 WORK_WIDTH = 640  # larger frames are read at this width: digits held to a webcam stay big enough
-INK_RATIO = 0.78  # a pixel this much darker than its local paper is ink
+INK_RATIO = 0.78  # a pixel this much darker than its local paper is surely ink
+FAINT_RATIO = 0.81  # ... and one this much darker may be, on a page of faint writing
+STRONGEST = int(255 * 2.0 * (1 - INK_RATIO))
+FAINTEST = int(255 * 2.0 * (1 - FAINT_RATIO))
 BG_FACTOR = 4  # the paper level is estimated at 1/4 resolution: cheap, and ink is thin anyway
 EDGE_STEP = 24  # grey levels between neighbouring paper estimates that make a light edge
 # Wider than the boldest marker stroke at quarter scale: a narrower closing cannot fill a
@@ -54,7 +57,11 @@ def preprocess(frame: Frame) -> Page:
     # ink = 1 - gray / paper, stretched so that INK_RATIO maps to about mid grey.
     darkness = cv2.subtract(paper, gray)
     ink = cv2.divide(darkness, np.maximum(paper, 16), scale=255 * 2.0)
-    _, mask = cv2.threshold(ink, int(255 * 2.0 * (1 - INK_RATIO)), 255, cv2.THRESH_BINARY)
+    # The page's own split between ink and paper (Otsu), kept between a pencil's faint
+    # strokes and a marker's: one fixed level loses pencil or lets paper grain in.
+    otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    level = min(max(otsu, FAINTEST), STRONGEST)
+    _, mask = cv2.threshold(ink, level, 255, cv2.THRESH_BINARY)
     edges = cv2.resize(light_edges(small_paper), (w, h), interpolation=cv2.INTER_NEAREST)
     mask &= ~edges
     return Page(frame=frame, ink=ink, mask=mask, scale=scale)
