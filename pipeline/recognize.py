@@ -16,7 +16,7 @@ from phonebook.book import PhoneBook
 from .assemble import main_number
 from .classify import Classifier
 from .messages import Number, Result
-from .sources import IMAGE_SUFFIXES, open_source
+from .sources import Source, images_in, open_source
 from .supervisor import Pipeline
 
 
@@ -25,8 +25,7 @@ def expand_inputs(paths: list[str]) -> Iterator[str]:
     for spec in paths:
         path = Path(spec)
         if path.is_dir():
-            images = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-            yield from (str(p) for p in images)
+            yield from (str(p) for p in images_in(path))
         else:
             yield spec
 
@@ -34,14 +33,19 @@ def expand_inputs(paths: list[str]) -> Iterator[str]:
 async def recognize(spec: str, classifier: Classifier, book: PhoneBook | None) -> dict:
     """Read one input; raises SourceError when it cannot be read."""
     t0 = time.perf_counter()
-    source = open_source(spec, live=False)
-    # A video's frames all vote on the answer: no window.
-    pipeline = Pipeline(source, classifier, book, window=None)
+    last = await read_source(open_source(spec, live=False), classifier, book)
+    return to_json(spec, last, (time.perf_counter() - t0) * 1000)
+
+
+async def read_source(
+    source: Source, classifier: Classifier, book: PhoneBook | None
+) -> Result | None:
+    """Run a finite source through its own pipeline and return the last result (None when
+    no frame came through). A video's frames all vote on the answer: no window."""
     last: Result | None = None
-    async for result in pipeline.results():
+    async for result in Pipeline(source, classifier, book, window=None).results():
         last = result
-    ms = (time.perf_counter() - t0) * 1000
-    return to_json(spec, last, ms)
+    return last
 
 
 def to_json(spec: str, result: Result | None, ms: float) -> dict:

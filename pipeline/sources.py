@@ -252,6 +252,11 @@ def hand_jitter(page: np.ndarray, t: float, rng: np.random.Generator) -> np.ndar
     return np.clip(moved.astype(np.int16) + noise, 0, 255).astype(np.uint8)
 
 
+def images_in(folder: Path) -> list[Path]:
+    """The images in a folder, in name order."""
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+
+
 def open_source(spec: str, live: bool = True, phones: Sequence[str] = ()) -> Source:
     """Open `spec`: "demo", a camera index, an image, a folder of images or a video file."""
     if spec == "demo":
@@ -260,7 +265,7 @@ def open_source(spec: str, live: bool = True, phones: Sequence[str] = ()) -> Sou
         return WebcamSource(int(spec))
     path = Path(spec).expanduser()
     if path.is_dir():
-        images = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        images = images_in(path)
         if not images:
             raise SourceError(f"no images in folder {path}")
         return ImageSource(images, live)

@@ -37,8 +37,8 @@ from rapidfuzz.distance import Levenshtein
 from phonebook.book import Contact, PhoneBook, load_phonebook
 from pipeline.classify import Classifier, default_model_path
 from pipeline.messages import Result
+from pipeline.recognize import read_source
 from pipeline.sources import ArraySource
-from pipeline.supervisor import Pipeline
 from train.pages import (
     PageLabels,
     fictional_number,
@@ -168,10 +168,7 @@ async def read(
     """One page through the pipeline as `numrec recognize` runs an input: own pipeline, no
     frame window, the last result (None when a stage failed on the frame)."""
     t0 = time.perf_counter()
-    pipeline = Pipeline(ArraySource([image]), classifier, book, window=None)
-    last: Result | None = None
-    async for result in pipeline.results():
-        last = result
+    last = await read_source(ArraySource([image]), classifier, book)
     return last, (time.perf_counter() - t0) * 1000
 
 
