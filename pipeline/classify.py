@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from .assemble import GAP_FACTOR
 from .messages import NOT_DIGIT, Classified, Glyph, Glyphs, ReadGlyph
 from .normalize import normalize_batch
 
@@ -15,6 +16,9 @@ NUM_CLASSES = 11
 SPLIT_ASPECT = 0.9  # a "not a digit" mark wider than this times its height may be two digits
 SPLIT_SHARES = np.linspace(0.25, 0.75, 7)  # where to try cutting it, as shares of its width
 SPLIT_SURE = 0.9  # both halves must be digits at least this sure
+TALL_SHARE = 0.6  # a mark inside a number at least this share of its neighbours' height
+BRACKET_ASPECT = 0.45  # ... and wider than this times its height: narrower is a bracket or slash
+ADOPT_DOUBT = 0.9  # ... and read as one digit only if the model is less sure than this it is none
 FLIP_MIN_GLYPHS = 3  # fewer marks say too little about which way is up
 FLIP_DOUBT = 0.99  # mean digit sureness below which the page may be upside down
 FLIP_MARGIN = 0.05  # how much surer the turned reading must be to be taken
@@ -56,17 +60,19 @@ class Classifier:
 
     def __call__(self, glyphs: Glyphs) -> Classified:
         glyphs, crops, probs = self._upright(glyphs)
-        splits = self._split_touching(crops, probs)
+        inside = _inside_numbers(glyphs.glyphs, probs)
+        splits = self._split_touching(crops, probs, inside)
         read: list[ReadGlyph] = []
         for i, (g, p) in enumerate(zip(glyphs.glyphs, probs, strict=True)):
-            if i not in splits:
+            if i in splits:
+                share, left, right = splits[i]
+                x, y, w, h = g.box
+                cut = round(w * share)
+                read.append(ReadGlyph(box=(x, y, cut, h), line=g.line, probs=left))
+                read.append(ReadGlyph(box=(x + cut, y, w - cut, h), line=g.line, probs=right))
+            else:
+                p = _as_digit(p) if i in inside and p[NOT_DIGIT] < ADOPT_DOUBT else p
                 read.append(ReadGlyph(box=g.box, line=g.line, probs=p))
-                continue
-            share, left, right = splits[i]
-            x, y, w, h = g.box
-            cut = round(w * share)
-            read.append(ReadGlyph(box=(x, y, cut, h), line=g.line, probs=left))
-            read.append(ReadGlyph(box=(x + cut, y, w - cut, h), line=g.line, probs=right))
         return Classified(frame=glyphs.frame, glyphs=tuple(read))
 
     def _upright(self, glyphs: Glyphs) -> tuple[Glyphs, list[np.ndarray], np.ndarray]:
@@ -92,11 +98,12 @@ class Classifier:
         return Glyphs(frame=glyphs.frame, glyphs=flipped), turned, turned_probs
 
     def _split_touching(
-        self, crops: list[np.ndarray], probs: np.ndarray
+        self, crops: list[np.ndarray], probs: np.ndarray, inside: set[int]
     ) -> dict[int, tuple[float, np.ndarray, np.ndarray]]:
         """Two digits written touching come out of localize as one wide mark that the model
         calls "not a digit". Width alone cannot tell a pair from a wide single digit, so
-        try a few cuts and keep one only where the model is sure of both halves. Returns
+        try a few cuts and keep one where the model is sure of both halves or, for a mark
+        inside a number, surer of both halves than of the mark as one digit. Returns
         glyph index -> (cut as a share of the width, left probs, right probs)."""
         wide = [
             i for i, (c, p) in enumerate(zip(crops, probs, strict=True))
@@ -116,10 +123,48 @@ class Classifier:
         sureness: dict[int, float] = {}
         for (i, share), (left, right) in zip(cuts, pairs, strict=True):
             sure = min(left[:NOT_DIGIT].max(), right[:NOT_DIGIT].max())
-            digits = left.argmax() != NOT_DIGIT and right.argmax() != NOT_DIGIT
-            if digits and sure > SPLIT_SURE and sure > sureness.get(i, 0.0):
+            if i in inside:
+                ok = sure > probs[i][:NOT_DIGIT].max()
+                left, right = _as_digit(left), _as_digit(right)
+            else:
+                digits = left.argmax() != NOT_DIGIT and right.argmax() != NOT_DIGIT
+                ok = digits and sure > SPLIT_SURE
+            if ok and sure > sureness.get(i, 0.0):
                 best[i], sureness[i] = (share, left, right), sure
         return best
+
+
+def _inside_numbers(glyphs: tuple[Glyph, ...], probs: np.ndarray) -> set[int]:
+    """Marks the model calls "not a digit" that sit between two digits of one number, as
+    tall as they: a bold, blurred or broken digit, or two touching. Not a bracket, too
+    narrow (a "1" the model doubts is lost with it); a word stands at a number's end, and
+    localize drops a dash as too short. Sizes come from the crops, which are level where
+    the frame boxes of a turned sheet are not."""
+    digit = probs.argmax(axis=1) != NOT_DIGIT
+    inside = set()
+    for i in np.flatnonzero(~digit):
+        g = glyphs[i]
+        left = [j for j in range(i) if digit[j] and glyphs[j].line == g.line]
+        right = [j for j in range(i + 1, len(glyphs)) if digit[j] and glyphs[j].line == g.line]
+        if not left or not right:
+            continue
+        a, b = glyphs[left[-1]], glyphs[right[0]]
+        reach = GAP_FACTOR * (a.box[3] + b.box[3]) / 2
+        near = g.box[0] - (a.box[0] + a.box[2]) < reach and b.box[0] - sum(g.box[::2]) < reach
+        h, w = g.crop.shape
+        tall = h > TALL_SHARE * (a.crop.shape[0] + b.crop.shape[0]) / 2
+        if near and tall and w > BRACKET_ASPECT * h:
+            inside.add(int(i))
+    return inside
+
+
+def _as_digit(p: np.ndarray) -> np.ndarray:
+    """A mark read as a digit against the model's word: its "not a digit" belief is spread
+    evenly over the ten digits, so it stays as doubtful as the model was."""
+    out = p.copy()
+    out[:NOT_DIGIT] += p[NOT_DIGIT] / NOT_DIGIT
+    out[NOT_DIGIT] = 0.0
+    return out
 
 
 def _sureness(probs: np.ndarray) -> float:

@@ -165,3 +165,47 @@ def test_sheet_held_upside_down_or_sideways(capsys, tmp_path, book, turn):
     _, [out], _ = run(capsys, path)
     assert out["numbers"][0]["digits"] == digits_of(contact.phone)
     assert out["match"]["name"] == contact.name
+
+
+def _row(crops):
+    """Glyphs side by side on one line, 6 px apart, as localize would hand them over."""
+    from pipeline.messages import Frame, Glyph, Glyphs
+
+    frame = Frame(0, 0.0, np.zeros((10, 10, 3), np.uint8))
+    x, out = 0, []
+    for c in crops:
+        out.append(Glyph((x, 0, c.shape[1], c.shape[0]), 0, c))
+        x += c.shape[1] + 6
+    return Glyphs(frame, tuple(out))
+
+
+def test_a_doubtful_digit_inside_a_number_is_read_with_its_doubt(classifier):
+    from pipeline.assemble import numbers_in
+    from pipeline.messages import NOT_DIGIT
+    from pipeline.normalize import normalize_batch
+    from pipeline.synth import atlas
+
+    glyphs = atlas()
+    bold_six = cv2.GaussianBlur(cv2.dilate(glyphs[6, 0], np.ones((7, 7), np.uint8)), (5, 5), 0)
+    raw = classifier.probabilities(normalize_batch([bold_six]))[0]
+    assert raw.argmax() == NOT_DIGIT  # the model alone would drop it
+    crops = [glyphs[d, 1] for d in (4, 1, 5)] + [bold_six] + [glyphs[d, 1] for d in (5, 5, 0)]
+    out = classifier(_row(crops)).glyphs
+    [number] = numbers_in(out)
+    assert len(number.digits) == 7 and out[3].is_digit
+    assert number.digit_confidences[3] < 0.5  # read, but shown and matched as unsure
+
+
+def test_a_bracket_or_a_word_beside_digits_stays_out(classifier):
+    from pipeline.assemble import numbers_in
+    from pipeline.synth import atlas
+
+    glyphs = atlas()
+    bracket = np.zeros((28, 10), np.uint8)
+    cv2.ellipse(bracket, (9, 14), (7, 13), 0, 90, 270, 255, 2)
+    word = np.zeros((20, 60), np.uint8)
+    cv2.putText(word, "Kim", (0, 17), cv2.FONT_HERSHEY_SIMPLEX, 0.7, 255, 2)
+    crops = [glyphs[d, 1] for d in (4, 1, 5)] + [bracket] + [glyphs[d, 1] for d in (5, 5, 0)]
+    out = classifier(_row(crops + [word])).glyphs
+    assert not out[3].is_digit and not out[-1].is_digit
+    assert [n.digits for n in numbers_in(out)] == ["415550"]
