@@ -22,6 +22,8 @@ MIN_HEIGHT = 10  # page pixels; smaller marks are specks or text too small to re
 MAX_HEIGHT_FRAC = 0.5  # of the page height; larger marks are the sheet edge, a hand, a rule
 MIN_AREA = 20
 SEPARATOR_FRAC = 0.5  # a mark shorter than this share of its line's typical height is a separator
+PIECE = 0.8  # marks shorter than this share of their line's height may be parts of one digit
+STACK = 1.3  # ... when one above the other they span at most this share of it
 MAX_GLYPHS = 64  # a page with more candidates than this is not a phone number: keep the largest
 EDGE_HEIGHT = 2.5  # a thin mark this many times the typical height is an edge, not writing
 MIN_SKEW = 2.0  # degrees; below this lines still group, and the estimate is that noisy
@@ -144,15 +146,21 @@ def _lines(blobs: list[_Blob]) -> list[list[_Blob]]:
 
 def _merge_broken(line: list[_Blob], height: float) -> list[_Blob]:
     """Join marks that belong to one digit: parts sharing most of their columns (an open 4),
-    or a short stroke reaching over a neighbour (the detached bar of a 5). A dash sits in
-    the gap between digits and overlaps neither."""
+    a short stroke reaching over a neighbour (the detached bar of a 5), or two short parts
+    one above the other that together are as tall as a digit (a 1 or 7 broken across). A
+    dash sits in the gap between digits and overlaps neither."""
     merged: list[_Blob] = []
     for b in line:
         if merged:
             prev = merged[-1]
             overlap = min(prev.x1, b.x1) - max(prev.x0, b.x0)
             short = prev if prev.h < b.h else b
-            if overlap > 0.5 * min(prev.w, b.w) or (
+            stacked = (
+                overlap > 0
+                and max(prev.h, b.h) < PIECE * height
+                and max(prev.y1, b.y1) - min(prev.y0, b.y0) < STACK * height
+            )
+            if stacked or overlap > 0.5 * min(prev.w, b.w) or (
                 _is_separator(short, height) and overlap > 0.25 * short.w
             ):
                 prev.absorb(b)

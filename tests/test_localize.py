@@ -90,3 +90,23 @@ def test_tilted_sheet_reads_as_one_line_in_order(degrees):
     heights = [g.crop.shape[0] for g in glyphs if g.crop.shape[0] > 0]
     assert np.median(heights) == pytest.approx(np.median([b[3] for b in truth.boxes]) * 0.85,
                                                rel=0.2)
+
+
+def test_a_one_broken_across_is_one_glyph():
+    image, truth = render_page(["41 555"], np.random.default_rng(4))
+    x, y, w, h = truth.boxes[1]
+    # The "1" broken across its middle, its lower half set off sideways: parts that share
+    # few columns, as a slanted stroke written with a dry biro leaves them.
+    mid, dx = y + h // 2, w
+    lower = image[mid : y + h + 2, x - 2 : x + w + 2].copy()
+    image[mid - 3 : y + h + 2, x - 2 : x + w + dx + 2] = image[y - 6, x]  # bare paper
+    darker = np.minimum(image[mid + 3 : y + h + 5, x + dx - 2 : x + w + dx + 2], lower)
+    image[mid + 3 : y + h + 5, x + dx - 2 : x + w + dx + 2] = darker
+    next_x = truth.boxes[2][0]
+    mask = preprocess(Frame(0, 0.0, image)).mask[y - 2 : y + h + 6, x - 2 : next_x - 1]
+    assert cv2.connectedComponents(mask)[0] - 1 == 2  # the cut really breaks it in two
+    found = find(image)
+    line = Counter(g.line for g in found).most_common(1)[0][0]
+    glyphs = [g for g in found if g.line == line]
+    assert len(glyphs) == len(truth.boxes)
+    assert iou(glyphs[1].box, (x, y, w + dx, h + 5)) > 0.7  # both parts, not the larger
