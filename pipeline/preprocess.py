@@ -33,11 +33,8 @@ def paper_level(small: np.ndarray) -> np.ndarray:
 
 
 def light_edges(paper: np.ndarray) -> np.ndarray:
-    """Where the paper level itself jumps: the sheet's border, a hard shadow's edge. Ink is
-    judged against a paper level that is blurred across such a step, so marks there are
-    the step, not writing."""
+    """Where the paper level itself jumps: the sheet's border, a hard shadow's edge."""
     step = cv2.morphologyEx(paper, cv2.MORPH_GRADIENT, _SMALL)
-    # No widening: each pixel more is a band cut out of any digit a shadow edge crosses.
     _, edges = cv2.threshold(step, EDGE_STEP, 255, cv2.THRESH_BINARY)
     return edges
 
@@ -53,6 +50,12 @@ def preprocess(frame: Frame) -> Page:
     h, w = gray.shape
     small = cv2.resize(gray, (w // BG_FACTOR, h // BG_FACTOR), interpolation=cv2.INTER_AREA)
     small_paper = paper_level(small)
+    # Across a step in the light the upsampled paper level blends both sides, so the dark
+    # side's bare paper would look like ink. There, judge ink against the darker side: a
+    # digit the edge runs through stays whole, only faint strokes on the bright side fade.
+    edges = light_edges(small_paper)
+    darker = cv2.erode(small_paper, _SMALL)
+    small_paper = np.where(edges > 0, darker, small_paper)
     paper = cv2.resize(small_paper, (w, h), interpolation=cv2.INTER_LINEAR)
     # ink = 1 - gray / paper, stretched so that INK_RATIO maps to about mid grey.
     darkness = cv2.subtract(paper, gray)
@@ -62,6 +65,4 @@ def preprocess(frame: Frame) -> Page:
     otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     level = min(max(otsu, FAINTEST), STRONGEST)
     _, mask = cv2.threshold(ink, level, 255, cv2.THRESH_BINARY)
-    edges = cv2.resize(light_edges(small_paper), (w, h), interpolation=cv2.INTER_NEAREST)
-    mask &= ~edges
     return Page(frame=frame, ink=ink, mask=mask, scale=scale)
