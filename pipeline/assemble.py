@@ -47,15 +47,17 @@ def _number(run: list[ReadGlyph]) -> Number:
 
 def main_number(numbers: list[Number]) -> Number | None:
     """The number a person most likely holds up: phone-length first, then the one written
-    largest (a note's number is written bigger than what is around it), then the surest."""
+    largest (a note's number is written bigger than what is around it), then the first in
+    reading order, as a list of numbers is read."""
     if not numbers:
         return None
 
-    def rank(n: Number) -> tuple:
+    def rank(i: int) -> tuple:
+        n = numbers[i]
         height = float(np.median([b[3] for b in n.boxes]))
-        return len(n.boxes) >= PHONE_DIGITS, round(height / SAME_SIZE), n.confidence
+        return len(n.boxes) >= PHONE_DIGITS, round(height / SAME_SIZE), -i
 
-    return max(numbers, key=rank)
+    return numbers[max(range(len(numbers)), key=rank)]
 
 
 class Assembler:

@@ -209,3 +209,19 @@ def test_a_bracket_or_a_word_beside_digits_stays_out(classifier):
     out = classifier(_row(crops + [word])).glyphs
     assert not out[3].is_digit and not out[-1].is_digit
     assert [n.digits for n in numbers_in(out)] == ["415550"]
+
+
+def test_of_numbers_written_alike_the_first_is_the_main_one():
+    from pipeline.assemble import main_number
+    from pipeline.messages import Number
+
+    def number(digits: str, height: int, sure: float) -> Number:
+        probs = np.full((len(digits), 10), (1 - sure) / 9, np.float32)
+        probs[np.arange(len(digits)), [int(d) for d in digits]] = sure
+        return Number(probs, tuple((40 * i, 0, 30, height) for i in range(len(digits))))
+
+    first, surer = number("4155550132", 40, 0.8), number("2065550100", 41, 0.99)
+    assert main_number([first, surer]).digits == "4155550132"
+    larger = number("6175550199", 60, 0.7)
+    assert main_number([first, surer, larger]).digits == "6175550199"
+    assert main_number([number("4711", 80, 0.99), first]).digits == "4155550132"
