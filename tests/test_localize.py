@@ -132,3 +132,15 @@ def test_a_one_broken_across_is_one_glyph():
     assert len(glyphs) == len(truth.boxes)
     gx, _, gw, gh = glyphs[1].box  # both parts, not the larger one
     assert gx < x + w // 2 and gx + gw > x + dx + w // 2 and gh > 0.9 * h
+
+
+def test_large_blotches_beside_a_slanted_number_do_not_hide_its_slant():
+    from pipeline.localize import _Blob, skew_angle
+
+    # Eleven digits along a 30 degree slant, and three large blotches of an out-of-focus
+    # desk, two of them side by side: by area the blotches would set the slant to level.
+    slope = np.tan(np.radians(30))
+    digits = [_Blob(x, round(300 - slope * x), x + 30, round(300 - slope * x) + 40)
+              for x in range(60, 500, 40)]
+    blotches = [_Blob(40, 380, 160, 480), _Blob(420, 380, 540, 480), _Blob(520, 20, 630, 100)]
+    assert skew_angle(digits + blotches) == pytest.approx(-30, abs=2)
