@@ -284,3 +284,26 @@ def test_camera_crop_labels_agree_with_the_marks_and_the_model(classifier):
         ids = set(np.unique(labels.instances[y : y + h, x : x + w]).tolist()) - {0}
         chars = [labels.marks[i - 1].char for i in ids]
         assert not any(c.isdigit() for c in chars) or sum(c.isdigit() for c in chars) >= 2
+
+
+def test_a_touching_pair_gives_its_halves_labelled_as_its_digits():
+    from train.pages import _inside
+
+    cut = 0
+    for seed in range(6):
+        image, labels = make_page(["415 555 0132"], np.random.default_rng(seed), "atlas",
+                                  **(CLEAN | {"touching": True}))
+        crops = page_crops(image, labels)
+        for i, j in labels.touching:
+            box_a, box_b = labels.marks[i].box, labels.marks[j].box
+            pair = [g for g, label in crops if label == NOT_DIGIT
+                    and _inside(box_a, g.box) and _inside(box_b, g.box)]
+            if not pair:
+                continue  # localize found them apart, or the label rule left them out
+            halves = [(g, label) for g, label in crops if g.box == pair[0].box and label != NOT_DIGIT]
+            assert [label for _, label in halves] == [int(labels.marks[i].char),
+                                                      int(labels.marks[j].char)]
+            widths = sum(g.crop.shape[1] for g, _ in halves)
+            assert widths == pair[0].crop.shape[1]
+            cut += 1
+    assert cut >= 2, "too few touching pairs were cut as one glyph to check"

@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from phonebook.phone import trunk_prefix
+from pipeline.classify import SPLIT_SHARES
 from pipeline.localize import localize
 from pipeline.messages import Box, Frame, Glyph
 from pipeline.preprocess import preprocess
@@ -795,7 +796,36 @@ def page_crops(image: np.ndarray, labels: PageLabels) -> list[tuple[Glyph, int]]
         label = _label(g, inst, labels, page.scale)
         if label is not None:
             out.append((g, label))
+        if label == NOT_DIGIT:
+            out += _halves(g, labels)
     return out
+
+
+def _halves(g: Glyph, labels: PageLabels) -> list[tuple[Glyph, int]]:
+    """A pair written touching, cut where classify would cut it nearest to where the two
+    digits meet: each half is its digit with a sliver of the other, or a sliver short, and
+    the model must read it all the same for the split to work."""
+    x, _, w, _ = g.box
+    for a, b in labels.touching:
+        left, right = labels.marks[a].box, labels.marks[b].box
+        if not (_inside(left, g.box) and _inside(right, g.box)):
+            continue
+        meet = ((left[0] + left[2]) + right[0]) / 2
+        share = SPLIT_SHARES[np.abs(SPLIT_SHARES - (meet - x) / w).argmin()]
+        col = round(g.crop.shape[1] * share)
+        parts = (g.crop[:, :col], g.crop[:, col:])
+        return [
+            (Glyph(box=g.box, line=g.line, crop=part), int(labels.marks[m].char))
+            for part, m in zip(parts, (a, b), strict=True) if part.any()
+        ]
+    return []
+
+
+def _inside(mark: Box, box: Box) -> bool:
+    """Most of the mark's box lies in the glyph's box."""
+    w = min(mark[0] + mark[2], box[0] + box[2]) - max(mark[0], box[0])
+    h = min(mark[1] + mark[3], box[1] + box[3]) - max(mark[1], box[1])
+    return max(0, w) * max(0, h) > 0.6 * mark[2] * mark[3]
 
 
 def _label(g: Glyph, inst: np.ndarray, labels: PageLabels, scale: float) -> int | None:
