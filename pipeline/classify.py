@@ -81,21 +81,28 @@ class Classifier:
         well only one way. The turned reading keeps its glyphs in reversed order."""
         crops = [g.crop for g in glyphs.glyphs]
         probs = self.probabilities(normalize_batch(crops))
-        if len(crops) < FLIP_MIN_GLYPHS or _sureness(probs) >= FLIP_DOUBT:
+        # Writing levelled from sideways is up one way or the other with no preference:
+        # always compare. Otherwise upright is by far the likelier.
+        sideways = abs(glyphs.levelled) > 45
+        if len(crops) < FLIP_MIN_GLYPHS or (_sureness(probs) >= FLIP_DOUBT and not sideways):
             return glyphs, crops, probs
         turned = [np.ascontiguousarray(c[::-1, ::-1]) for c in crops[::-1]]
         turned_probs = self.probabilities(normalize_batch(turned))
         before, after = _sureness(probs), _sureness(turned_probs)
         # Turned digits often still look like digits, so ask for clearly surer, or for
         # near certainty where the reading as it lies has real doubt.
-        if not (after > before + FLIP_MARGIN or (after >= FLIP_DOUBT > before + FLIP_MARGIN / 5)):
+        surer = after > before if sideways else (
+            after > before + FLIP_MARGIN or after >= FLIP_DOUBT > before + FLIP_MARGIN / 5
+        )
+        if not surer:
             return glyphs, crops, probs
         last = max(g.line for g in glyphs.glyphs)
         flipped = tuple(
             Glyph(box=g.box, line=last - g.line, crop=c)
             for g, c in zip(glyphs.glyphs[::-1], turned, strict=True)
         )
-        return Glyphs(frame=glyphs.frame, glyphs=flipped), turned, turned_probs
+        turned_glyphs = Glyphs(frame=glyphs.frame, glyphs=flipped, levelled=glyphs.levelled)
+        return turned_glyphs, turned, turned_probs
 
     def _split_touching(
         self, crops: list[np.ndarray], probs: np.ndarray, inside: set[int]

@@ -192,7 +192,8 @@ def localize(page: Page) -> Glyphs:
                 continue
             box = _frame_box(b, back, page.scale)
             glyphs.append(Glyph(box=box, line=index, crop=b.crop(ink)))
-    return Glyphs(frame=page.frame, glyphs=tuple(glyphs))
+    levelled = angle if back is not None else 0.0
+    return Glyphs(frame=page.frame, glyphs=tuple(glyphs), levelled=levelled)
 
 
 def _page_corners(b: _Blob, back: np.ndarray | None) -> tuple[float, float, float, float]:

@@ -41,6 +41,7 @@ class Glyph:
 class Glyphs:
     frame: Frame
     glyphs: tuple[Glyph, ...]
+    levelled: float = 0.0  # degrees localize turned the writing to level it
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -101,7 +101,9 @@ def tilt(image, degrees):
 @pytest.mark.parametrize("degrees", [-35, -12, 6, 20, 40])
 def test_tilted_sheet_reads_as_one_line_in_order(degrees):
     image, truth = render_page(["212 555 0147"], np.random.default_rng(degrees + 100))
-    glyphs = find(tilt(image, degrees))
+    found = localize(preprocess(Frame(0, 0.0, tilt(image, degrees))))
+    assert found.levelled == pytest.approx(-degrees, abs=3)  # classify learns how it lay
+    glyphs = found.glyphs
     assert len(glyphs) == len(truth.boxes)
     assert {g.line for g in glyphs} == {0}
     # In reading order along the slant, and cut upright: as tall as on the level page.
