@@ -23,7 +23,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="folder with the 4 MNIST .gz files; default: ../shared/data/mnist beside the repo "
         "when present, else a user cache folder, downloaded and checked by SHA-256",
     )
-    ap.add_argument("--epochs", type=int, default=12, help="passes over the training set")
+    ap.add_argument(
+        "--epochs", type=int, default=12,
+        help="epochs of --mnist-per-epoch digits, negatives and --crops-per-epoch crops",
+    )
     ap.add_argument(
         "--out", type=Path, default=Path("models"), help="folder for digits.onnx and CARD.md"
     )
@@ -34,10 +37,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument(
         "--crops", type=int, default=30_000,
         help="camera crops cut from generated train-split pages (cached in the user cache "
-        "folder; ~2.7 s per 1,000 per core the first time)",
+        "folder; ~2 s per 1,000 per core the first time)",
     )
     ap.add_argument(
         "--crops-per-epoch", type=int, default=15_000, help="camera crops sampled per epoch"
+    )
+    ap.add_argument(
+        "--mnist-per-epoch", type=int, default=60_000,
+        help="MNIST training digits sampled per epoch (the ablation always takes all 60,000)",
     )
     ap.add_argument(
         "--mnist-only", action="store_true",
@@ -71,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         lr=args.lr,
         crop_pool=args.crops,
         crop_per_epoch=args.crops_per_epoch,
+        mnist_per_epoch=args.mnist_per_epoch,
         mnist_only=args.mnist_only,
         bf16=bf16_is_fast() if args.bf16 is None else args.bf16,
     )
