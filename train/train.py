@@ -109,8 +109,11 @@ def _crop_chunk(args: tuple[int, int, str]) -> tuple[np.ndarray, np.ndarray, int
     failed = 0
     while len(crops) < CHUNK:
         texts = [random_number_text(rng) for _ in range(1 if rng.random() < 0.7 else 2)]
-        # Pages turn at most 15 degrees, as in glyph_crops: steeper makes turned digits.
-        image, labels = make_page(texts, rng, split, rotation=float(rng.uniform(-15, 15)))
+        # Pages turn at most 15 degrees, as in glyph_crops: steeper makes turned digits. Half
+        # have a touching pair (a page draws one a fifth of the time): pairs and their halves
+        # are what the model reads worst.
+        image, labels = make_page(texts, rng, split, rotation=float(rng.uniform(-15, 15)),
+                                  touching=bool(rng.random() < 0.5))
         try:
             found = page_crops(image, labels)
         except (IndexError, ValueError):
