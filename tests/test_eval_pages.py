@@ -300,7 +300,8 @@ def test_a_touching_pair_gives_its_halves_labelled_as_its_digits():
                     and _inside(box_a, g.box) and _inside(box_b, g.box)]
             if not pair:
                 continue  # localize found them apart, or the label rule left them out
-            halves = [(g, label) for g, label in crops if g.box == pair[0].box and label != NOT_DIGIT]
+            halves = [(g, label) for g, label in crops
+                      if g.box == pair[0].box and label != NOT_DIGIT]
             assert [label for _, label in halves] == [int(labels.marks[i].char),
                                                       int(labels.marks[j].char)]
             widths = sum(g.crop.shape[1] for g, _ in halves)
