@@ -13,7 +13,8 @@ from .messages import NOT_DIGIT, Classified, Glyph, Glyphs, ReadGlyph
 from .normalize import normalize_batch
 
 NUM_CLASSES = 11
-SPLIT_ASPECT = 0.9  # a "not a digit" mark wider than this times its height may be two digits
+SPLIT_ASPECT = 0.6  # a "not a digit" mark wider than this times its height may be two digits
+PAIR_ASPECT = 0.9  # ... and one this wide inside a number is split on weaker evidence
 SPLIT_SHARES = np.linspace(0.25, 0.75, 7)  # where to try cutting it, as shares of its width
 SPLIT_SURE = 0.9  # both halves must be digits at least this sure
 TALL_SHARE = 0.6  # a mark inside a number at least this share of its neighbours' height
@@ -110,8 +111,9 @@ class Classifier:
         """Two digits written touching come out of localize as one wide mark that the model
         calls "not a digit". Width alone cannot tell a pair from a wide single digit, so
         try a few cuts and keep one where the model is sure of both halves or, for a mark
-        inside a number, surer of both halves than of the mark as one digit. Returns
-        glyph index -> (cut as a share of the width, left probs, right probs)."""
+        inside a number and as wide as a pair of round digits, surer of both halves than
+        of the mark as one digit (a narrower doubtful mark is more often one digit).
+        Returns glyph index -> (cut as a share of the width, left probs, right probs)."""
         wide = [
             i for i, (c, p) in enumerate(zip(crops, probs, strict=True))
             if p.argmax() == NOT_DIGIT and c.shape[1] > SPLIT_ASPECT * c.shape[0]
@@ -130,7 +132,8 @@ class Classifier:
         sureness: dict[int, float] = {}
         for (i, share), (left, right) in zip(cuts, pairs, strict=True):
             sure = min(left[:NOT_DIGIT].max(), right[:NOT_DIGIT].max())
-            if i in inside:
+            h, w = crops[i].shape
+            if i in inside and w > PAIR_ASPECT * h:
                 ok = sure > probs[i][:NOT_DIGIT].max()
                 left, right = _as_digit(left), _as_digit(right)
             else:

@@ -775,7 +775,7 @@ def random_number_text(rng: Rng) -> str:
 
 
 PAIR_SHARE = 0.3  # a second digit with this share of the box's ink makes the glyph a pair
-PAIR_ASPECT = 0.9  # ... if the glyph is as wide as a pair
+PAIR_ASPECT = 0.6  # ... if the glyph is as wide as a pair (a 1 makes narrow ones: 71, 14)
 ONE_LIKE = 2.5  # a non-digit this many times taller than wide looks like a 1
 
 
