@@ -62,7 +62,7 @@ class Classifier:
     def __call__(self, glyphs: Glyphs) -> Classified:
         glyphs, crops, probs = self._upright(glyphs)
         inside = _inside_numbers(glyphs.glyphs, probs)
-        splits = self._split_touching(crops, probs, inside)
+        splits = self._split_touching(glyphs.glyphs, crops, probs, inside)
         read: list[ReadGlyph] = []
         for i, (g, p) in enumerate(zip(glyphs.glyphs, probs, strict=True)):
             if i in splits:
@@ -106,7 +106,8 @@ class Classifier:
         return turned_glyphs, turned, turned_probs
 
     def _split_touching(
-        self, crops: list[np.ndarray], probs: np.ndarray, inside: set[int]
+        self, glyphs: tuple[Glyph, ...], crops: list[np.ndarray], probs: np.ndarray,
+        inside: set[int],
     ) -> dict[int, tuple[float, np.ndarray, np.ndarray]]:
         """Two digits written touching come out of localize as one wide mark that the model
         calls "not a digit". Width alone cannot tell a pair from a wide single digit, so
@@ -114,9 +115,15 @@ class Classifier:
         inside a number and as wide as a pair of round digits, surer of both halves than
         of the mark as one digit (a narrower doubtful mark is more often one digit).
         Returns glyph index -> (cut as a share of the width, left probs, right probs)."""
+        # Only on lines that hold digits: the blotches of a desk behind the sheet are many,
+        # and seven cuts each cost as much as the rest of the frame.
+        digit_lines = {
+            g.line for g, p in zip(glyphs, probs, strict=True) if p.argmax() != NOT_DIGIT
+        }
         wide = [
-            i for i, (c, p) in enumerate(zip(crops, probs, strict=True))
+            i for i, (g, c, p) in enumerate(zip(glyphs, crops, probs, strict=True))
             if p.argmax() == NOT_DIGIT and c.shape[1] > SPLIT_ASPECT * c.shape[0]
+            and g.line in digit_lines
         ]
         if not wide:
             return {}
