@@ -14,7 +14,7 @@ from .normalize import normalize_batch
 
 NUM_CLASSES = 11
 SPLIT_ASPECT = 0.6  # a "not a digit" mark wider than this times its height may be two digits
-PAIR_ASPECT = 0.9  # ... and one this wide inside a number is split on weaker evidence
+WIDE_PAIR_ASPECT = 0.9  # ... and one this wide inside a number is split on weaker evidence
 SPLIT_SHARES = np.linspace(0.25, 0.75, 7)  # where to try cutting it, as shares of its width
 SPLIT_SURE = 0.9  # both halves must be digits at least this sure
 TALL_SHARE = 0.6  # a mark inside a number at least this share of its neighbours' height
@@ -140,7 +140,7 @@ class Classifier:
         for (i, share), (left, right) in zip(cuts, pairs, strict=True):
             sure = min(left[:NOT_DIGIT].max(), right[:NOT_DIGIT].max())
             h, w = crops[i].shape
-            if i in inside and w > PAIR_ASPECT * h:
+            if i in inside and w > WIDE_PAIR_ASPECT * h:
                 ok = sure > probs[i][:NOT_DIGIT].max()
                 left, right = _as_digit(left), _as_digit(right)
             else:

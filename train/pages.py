@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from phonebook.phone import trunk_prefix
-from pipeline.classify import SPLIT_SHARES
+from pipeline.classify import SPLIT_ASPECT, SPLIT_SHARES
 from pipeline.localize import localize
 from pipeline.messages import Box, Frame, Glyph
 from pipeline.preprocess import preprocess
@@ -775,7 +775,7 @@ def random_number_text(rng: Rng) -> str:
 
 
 PAIR_SHARE = 0.3  # a second digit with this share of the box's ink makes the glyph a pair
-PAIR_ASPECT = 0.6  # ... if the glyph is as wide as a pair (a 1 makes narrow ones: 71, 14)
+PAIR_ASPECT = SPLIT_ASPECT  # ... if as wide as classify tries to cut (a 1 makes narrow pairs)
 ONE_LIKE = 2.5  # a non-digit this many times taller than wide looks like a 1
 
 
