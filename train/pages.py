@@ -859,19 +859,26 @@ def _iou(a: Box, b: Box) -> float:
     return inter / union if union else 0.0
 
 
+def crop_page(rng: Rng, split: str = "train", **force: object) -> tuple[np.ndarray, PageLabels]:
+    """A page of random numbers of the kind training crops are cut from. Unless forced, it
+    turns at most 15 degrees (a crop from a steeper page is a turned digit, which the app
+    does not read and would teach 6/9 confusion), and half the pages carry a touching pair
+    (a drawn page has one a fifth of the time): pairs and their halves are what the model
+    reads worst."""
+    texts = [random_number_text(rng) for _ in range(1 if rng.random() < 0.7 else 2)]
+    drawn = {"rotation": float(rng.uniform(-15, 15)), "touching": bool(rng.random() < 0.5)}
+    return make_page(texts, rng, split, **(drawn | force))
+
+
 def glyph_crops(
     n: int, rng: Rng, split: str = "train", **force: object
 ) -> tuple[list[np.ndarray], np.ndarray]:
-    """n camera crops (uint8 ink, as localize cuts them) and their classes 0-10, from pages
-    of random numbers. Unless forced, pages turn at most 15 degrees: a crop from a steeper
-    page is a turned digit, which the app does not read and would teach 6/9 confusion."""
+    """n camera crops (uint8 ink, as localize cuts them) and their classes 0-10, from
+    crop_page pages."""
     crops: list[np.ndarray] = []
     classes: list[int] = []
     while len(crops) < n:
-        texts = [random_number_text(rng) for _ in range(1 if rng.random() < 0.7 else 2)]
-        page_force = {"rotation": float(rng.uniform(-15, 15))} | force
-        image, labels = make_page(texts, rng, split, **page_force)
-        for glyph, label in page_crops(image, labels):
+        for glyph, label in page_crops(*crop_page(rng, split, **force)):
             crops.append(glyph.crop)
             classes.append(label)
     return crops[:n], np.array(classes[:n], np.int64)

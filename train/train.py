@@ -101,19 +101,14 @@ def _crop_chunk(args: tuple[int, int, str]) -> tuple[np.ndarray, np.ndarray, int
     being worked on) is skipped and counted instead of ending the run.
     """
     seed, i, split = args
-    from train.pages import make_page, page_crops, random_number_text
+    from train.pages import crop_page, page_crops
 
     rng = np.random.default_rng([seed, i, split == "test"])
     crops: list[np.ndarray] = []
     classes: list[int] = []
     failed = 0
     while len(crops) < CHUNK:
-        texts = [random_number_text(rng) for _ in range(1 if rng.random() < 0.7 else 2)]
-        # Pages turn at most 15 degrees, as in glyph_crops: steeper makes turned digits. Half
-        # have a touching pair (a page draws one a fifth of the time): pairs and their halves
-        # are what the model reads worst.
-        image, labels = make_page(texts, rng, split, rotation=float(rng.uniform(-15, 15)),
-                                  touching=bool(rng.random() < 0.5))
+        image, labels = crop_page(rng, split)
         try:
             found = page_crops(image, labels)
         except (IndexError, ValueError):
