@@ -129,10 +129,8 @@ class Classifier:
             return {}
         halves, cuts = [], []
         for i in wide:
-            width = crops[i].shape[1]
             for share in SPLIT_SHARES:
-                col = round(width * share)
-                halves += [crops[i][:, :col], crops[i][:, col:]]
+                halves += cut(crops[i], share)
                 cuts.append((i, share))
         pairs = self.probabilities(normalize_batch(halves)).reshape(len(cuts), 2, NUM_CLASSES)
         best: dict[int, tuple[float, np.ndarray, np.ndarray]] = {}
@@ -149,6 +147,12 @@ class Classifier:
             if ok and sure > sureness.get(i, 0.0):
                 best[i], sureness[i] = (share, left, right), sure
         return best
+
+
+def cut(crop: np.ndarray, share: float) -> tuple[np.ndarray, np.ndarray]:
+    """A crop cut down at `share` of its width: how a pair is split, here and in training."""
+    col = round(crop.shape[1] * share)
+    return crop[:, :col], crop[:, col:]
 
 
 def _inside_numbers(glyphs: tuple[Glyph, ...], probs: np.ndarray) -> set[int]:

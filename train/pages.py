@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from phonebook.phone import trunk_prefix
-from pipeline.classify import SPLIT_ASPECT, SPLIT_SHARES
+from pipeline.classify import SPLIT_ASPECT, SPLIT_SHARES, cut
 from pipeline.localize import localize
 from pipeline.messages import Box, Frame, Glyph
 from pipeline.preprocess import preprocess
@@ -812,8 +812,7 @@ def _halves(g: Glyph, labels: PageLabels) -> list[tuple[Glyph, int]]:
             continue
         meet = ((left[0] + left[2]) + right[0]) / 2
         share = SPLIT_SHARES[np.abs(SPLIT_SHARES - (meet - x) / w).argmin()]
-        col = round(g.crop.shape[1] * share)
-        parts = (g.crop[:, :col], g.crop[:, col:])
+        parts = cut(g.crop, share)
         return [
             (Glyph(box=g.box, line=g.line, crop=part), int(labels.marks[m].char))
             for part, m in zip(parts, (a, b), strict=True) if part.any()
@@ -823,9 +822,7 @@ def _halves(g: Glyph, labels: PageLabels) -> list[tuple[Glyph, int]]:
 
 def _inside(mark: Box, box: Box) -> bool:
     """Most of the mark's box lies in the glyph's box."""
-    w = min(mark[0] + mark[2], box[0] + box[2]) - max(mark[0], box[0])
-    h = min(mark[1] + mark[3], box[1] + box[3]) - max(mark[1], box[1])
-    return max(0, w) * max(0, h) > 0.6 * mark[2] * mark[3]
+    return _overlap(mark, box) > 0.6 * mark[2] * mark[3]
 
 
 def _label(g: Glyph, inst: np.ndarray, labels: PageLabels, scale: float) -> int | None:
@@ -851,10 +848,15 @@ def _label(g: Glyph, inst: np.ndarray, labels: PageLabels, scale: float) -> int 
     return None  # part of a digit, or a digit with a neighbour's stroke: either label lies
 
 
-def _iou(a: Box, b: Box) -> float:
+def _overlap(a: Box, b: Box) -> int:
+    """Area shared by two boxes."""
     w = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
     h = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    inter = max(0, w) * max(0, h)
+    return max(0, w) * max(0, h)
+
+
+def _iou(a: Box, b: Box) -> float:
+    inter = _overlap(a, b)
     union = a[2] * a[3] + b[2] * b[3] - inter
     return inter / union if union else 0.0
 
