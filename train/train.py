@@ -188,8 +188,11 @@ class CropPool:
         y = np.concatenate([p[1] for p in parts])
         failed = sum(p[2] for p in parts)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez_compressed(tmp, x=x, y=y, failed=failed)
+        # A file of this process's own: two runs building the same pool side by side must
+        # not write into, or clear away, each other's half-written file.
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp")
+        with tmp.open("wb") as f:
+            np.savez_compressed(f, x=x, y=y, failed=failed)
         tmp.replace(path)
         stem = path.name.rsplit("-", 1)[0]
         for old in path.parent.glob(f"{stem}-*.npz"):
