@@ -83,7 +83,9 @@ def _candidates(mask: np.ndarray) -> list[_Blob]:
     if blobs:
         # A tall thin mark among ordinary ones is a sheet or sticky-note edge, not a "1":
         # left in, it would form a line of its own and swallow the digits beside it.
-        typical = median(b.h for b in blobs)
+        # Weighted by height: on a speckled page the specks outnumber the digits.
+        heights = np.sort([b.h for b in blobs])
+        typical = heights[np.searchsorted(np.cumsum(heights), heights.sum() / 2)]
         blobs = [b for b in blobs if not (b.h > EDGE_HEIGHT * typical and b.w < 0.5 * b.h)]
     if len(blobs) > MAX_GLYPHS:
         blobs = sorted(blobs, key=lambda b: b.w * b.h, reverse=True)[:MAX_GLYPHS]

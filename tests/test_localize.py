@@ -146,3 +146,23 @@ def test_large_blotches_beside_a_slanted_number_do_not_hide_its_slant():
               for x in range(60, 500, 40)]
     blotches = [_Blob(40, 380, 160, 480), _Blob(420, 380, 540, 480), _Blob(520, 20, 630, 100)]
     assert skew_angle(digits + blotches) == pytest.approx(-30, abs=2)
+
+
+def test_specks_do_not_make_a_thin_one_look_like_a_sheet_edge():
+    # Twenty small specks (dirt, a textured desk) outnumber the digits: by a plain median
+    # height a "1" is then over twice as tall as a typical mark and thin, like a sheet edge.
+    rng = np.random.default_rng(5)
+    image, truth = render_page(["1 151 11"], rng, glyph_height=48)
+    written = np.zeros(image.shape[:2], bool)
+    for x, y, w, h in truth.boxes:
+        written[max(0, y - 20) : y + h + 20, max(0, x - 20) : x + w + 20] = True
+    specks = 0
+    while specks < 20:
+        x, y = int(rng.integers(20, 610)), int(rng.integers(20, 450))
+        if not written[y : y + 14, x : x + 14].any():
+            cv2.ellipse(image, (x + 6, y + 6), (5, 6), 0, 0, 360, (40, 40, 40), -1)
+            written[y : y + 14, x : x + 14] = True
+            specks += 1
+    boxes = [g.box for g in find(image)]
+    for box in truth.boxes:
+        assert max(iou(box, b) for b in boxes) > 0.6, box
