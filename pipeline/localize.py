@@ -26,6 +26,9 @@ PIECE = 0.8  # marks shorter than this share of their line's height may be parts
 STACK = 1.3  # ... when one above the other they span at most this share of it
 MAX_GLYPHS = 64  # a page with more candidates than this is not a phone number: keep the largest
 EDGE_HEIGHT = 2.5  # a thin mark this many times the typical height is an edge, not writing
+SHEET_CELL = 8  # px: the sheet is found on cells this large ...
+SHEET_SHARE = 0.05  # ... as regions of bare paper at least this share of the frame
+BARE_INK = 64  # a cell with less ink than this (of 255) is bare: grid lines and dots let it be
 MIN_SKEW = 2.0  # degrees; below this lines still group, and the estimate is that noisy
 # Any slant: past 60 degrees which way is up is unknown here; classify checks the flip.
 _ANGLES = np.arange(-90.0, 90.5, 1.0)
@@ -65,7 +68,9 @@ class _Blob:
         return cv2.bitwise_and(ink[self.y0 : self.y1, self.x0 : self.x1], inside)
 
 
-def _candidates(mask: np.ndarray) -> list[_Blob]:
+def _candidates(
+    mask: np.ndarray, sheet: np.ndarray | None, back: np.ndarray | None = None
+) -> list[_Blob]:
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     H, W = mask.shape
     blobs = []
@@ -80,6 +85,7 @@ def _candidates(mask: np.ndarray) -> list[_Blob]:
         if cv2.contourArea(contour) + cv2.arcLength(contour, True) / 2 < MIN_AREA:
             continue
         blobs.append(_Blob(x, y, x + w, y + h, [contour]))
+    blobs = [b for b in blobs if _on_sheet(b, sheet, back)]
     if blobs:
         # A tall thin mark among ordinary ones is a sheet or sticky-note edge, not a "1":
         # left in, it would form a line of its own and swallow the digits beside it.
@@ -176,14 +182,47 @@ def _is_separator(b: _Blob, line_height: float) -> bool:
     return b.h < SEPARATOR_FRAC * line_height
 
 
+def find_sheet(mask: np.ndarray) -> np.ndarray | None:
+    """Where the sheet is, on cells of SHEET_CELL px (1 = sheet), or None for everywhere.
+
+    The sheet is found as bare paper: cells with little ink (grid lines let a cell be bare)
+    that join into large regions; a sheet cut by a shadow's edge gives two. A speckled desk
+    breaks into small pieces and is left out; a plain one joins the paper: all is sheet."""
+    H, W = mask.shape
+    cells = cv2.resize(mask, (W // SHEET_CELL, H // SHEET_CELL), interpolation=cv2.INTER_AREA)
+    bare = (cells < BARE_INK).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(bare, connectivity=4)
+    large = [i for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= SHEET_SHARE * bare.size]
+    if not large:
+        return None
+    paper = np.isin(labels, large).astype(np.uint8)
+    # Filled: the writing and a shadow's edge are holes in the paper.
+    outlines, _ = cv2.findContours(paper, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    sheet = cv2.drawContours(np.zeros_like(paper), outlines, -1, 1, cv2.FILLED)
+    if sheet.mean() > 0.97:
+        return None
+    # One cell in from the rim: that drops the desk's bare cells that reach into it.
+    return cv2.erode(sheet, np.ones((3, 3), np.uint8))
+
+
+def _on_sheet(b: _Blob, sheet: np.ndarray | None, back: np.ndarray | None) -> bool:
+    if sheet is None:
+        return True
+    x0, y0, x1, y1 = _page_corners(b, back)
+    row = min(int((y0 + y1) / 2) // SHEET_CELL, sheet.shape[0] - 1)
+    col = min(int((x0 + x1) / 2) // SHEET_CELL, sheet.shape[1] - 1)
+    return bool(sheet[row, col])
+
+
 def localize(page: Page) -> Glyphs:
-    ink, blobs, back = page.ink, _candidates(page.mask), None
+    sheet = find_sheet(page.mask)
+    ink, blobs, back = page.ink, _candidates(page.mask, sheet), None
     angle = skew_angle(blobs)
     if abs(angle) >= MIN_SKEW:
         # Lines are found and glyphs cut on a levelled copy, so a tilted sheet reads as one
         # line of upright digits; boxes are mapped back to the frame.
         ink, mask, back = _upright(page, angle)
-        blobs = _candidates(mask)
+        blobs = _candidates(mask, sheet, back)
     if back is not None:
         blobs = [b for b in blobs if not _cut_by_frame(b, back, page.mask.shape)]
     glyphs = []

@@ -166,3 +166,21 @@ def test_specks_do_not_make_a_thin_one_look_like_a_sheet_edge():
     boxes = [g.box for g in find(image)]
     for box in truth.boxes:
         assert max(iou(box, b) for b in boxes) > 0.6, box
+
+
+def test_a_speckled_desk_around_the_sheet_gives_no_glyphs():
+    # A textured desk fills the frame around the sheet with ink-like blobs; they would form
+    # lines of their own, join the number's and crowd the digits out of the glyph budget.
+    rng = np.random.default_rng(2)
+    image, truth = render_page(["0161 496 0076"], rng)
+    desk = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) < 130
+    for x, y, w, h in truth.boxes:  # the ink is as dark as the desk
+        desk[y - 10 : y + h + 10, x - 10 : x + w + 10] = False
+    ys, xs = np.nonzero(desk)
+    for i in rng.choice(len(xs), 400, replace=False):
+        shade = int(rng.choice([10, 200]))
+        cv2.circle(image, (int(xs[i]), int(ys[i])), int(rng.integers(3, 8)), (shade,) * 3, -1)
+    glyphs = find(image)
+    assert len(glyphs) == len(truth.boxes) == 11
+    for g, box in zip(glyphs, truth.boxes, strict=True):
+        assert iou(g.box, box) > 0.6, (g.box, box)
