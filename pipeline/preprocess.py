@@ -16,6 +16,9 @@ INK_RATIO = 0.78  # a pixel this much darker than its local paper is surely ink
 FAINT_RATIO = 0.81  # ... and one this much darker may be, on a page of faint writing
 STRONGEST = int(255 * 2.0 * (1 - INK_RATIO))
 FAINTEST = int(255 * 2.0 * (1 - FAINT_RATIO))
+PENCIL_RATIO = 0.84  # ... and on a page fainter still, once the grain is smoothed out
+PENCIL = int(255 * 2.0 * (1 - PENCIL_RATIO))
+BLACK_SHARE = 0.005  # share of pixels half as bright as their paper on a page of biro or marker
 BG_FACTOR = 4  # the paper level is estimated at 1/4 resolution: cheap, and ink is thin anyway
 EDGE_STEP = 24  # grey levels between neighbouring paper estimates that make a light edge
 # Wider than the boldest marker stroke at quarter scale: a narrower closing cannot fill a
@@ -63,6 +66,14 @@ def preprocess(frame: Frame) -> Page:
     # The page's own split between ink and paper (Otsu), kept between a pencil's faint
     # strokes and a marker's: one fixed level loses pencil or lets paper grain in.
     otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    level = min(max(otsu, FAINTEST), STRONGEST)
-    _, mask = cv2.threshold(ink, level, 255, cv2.THRESH_BINARY)
+    black = cv2.countNonZero(cv2.compare(ink, 255, cv2.CMP_GE))
+    if otsu < FAINTEST and black < BLACK_SHARE * ink.size:
+        # Faint writing (soft pencil, a dim room): nothing as dark as biro, and the page's
+        # split is below the faintest level. A stroke is a few pixels wide and keeps its
+        # darkness when smoothed, the grain of the paper does not: judge it smoothed.
+        smooth = cv2.GaussianBlur(ink, (3, 3), 0)
+        _, mask = cv2.threshold(smooth, PENCIL, 255, cv2.THRESH_BINARY)
+    else:
+        level = min(max(otsu, FAINTEST), STRONGEST)
+        _, mask = cv2.threshold(ink, level, 255, cv2.THRESH_BINARY)
     return Page(frame=frame, ink=ink, mask=mask, scale=scale)
