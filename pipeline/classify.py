@@ -20,6 +20,9 @@ SPLIT_SURE = 0.9  # both halves must be digits at least this sure
 TALL_SHARE = 0.6  # a mark inside a number at least this share of its neighbours' height
 BRACKET_ASPECT = 0.45  # ... and wider than this times its height: narrower is a bracket or slash
 ADOPT_DOUBT = 0.9  # ... and read as one digit only if the model is less sure than this it is none
+BRACKET_DOUBT = 0.85  # a narrow "1" less sure than this may be a bracket ...
+BOW = 0.04  # ... when its middle lies this many heights off the line through its ends ...
+BRACKETED = 5  # ... and a bracket bowed the other way closes it after at most this many digits
 FLIP_MIN_GLYPHS = 3  # fewer marks say too little about which way is up
 FLIP_DOUBT = 0.99  # mean digit sureness below which the page may be upside down
 FLIP_MARGIN = 0.05  # how much surer the turned reading must be to be taken
@@ -63,6 +66,8 @@ class Classifier:
         glyphs, crops, probs = self._upright(glyphs)
         inside = _inside_numbers(glyphs.glyphs, probs)
         splits = self._split_touching(glyphs.glyphs, crops, probs, inside)
+        for i in _brackets(glyphs.glyphs, probs):
+            probs[i] = np.eye(NUM_CLASSES, dtype=np.float32)[NOT_DIGIT]
         read: list[ReadGlyph] = []
         for i, (g, p) in enumerate(zip(glyphs.glyphs, probs, strict=True)):
             if i in splits:
@@ -177,6 +182,42 @@ def _inside_numbers(glyphs: tuple[Glyph, ...], probs: np.ndarray) -> set[int]:
         if near and tall and w > BRACKET_ASPECT * h:
             inside.add(int(i))
     return inside
+
+
+def _brackets(glyphs: tuple[Glyph, ...], probs: np.ndarray) -> set[int]:
+    """Brackets around a few digits, "(650)", that the model reads as "1"s it doubts (or
+    as no digit): narrow marks that bow, "(" to the left and ")" to the right, where a
+    written 1 is straight or slants. Alone, a doubtful bowed "1" is still sometimes a 1."""
+    best = probs.argmax(axis=1)
+
+    def bracket(i: int, side: int) -> bool:
+        h, w = glyphs[i].crop.shape
+        doubt = best[i] == NOT_DIGIT or (best[i] == 1 and probs[i, 1] < BRACKET_DOUBT)
+        return doubt and w < BRACKET_ASPECT * h and side * _bow(glyphs[i].crop) > BOW
+
+    out: set[int] = set()
+    for i in (i for i in range(len(glyphs)) if bracket(i, -1)):
+        for j in range(i + 1, min(i + BRACKETED + 2, len(glyphs))):
+            if glyphs[j].line != glyphs[i].line:
+                break
+            if j - i > 1 and bracket(j, 1):
+                out |= {i, j}
+                break
+            if best[j] == NOT_DIGIT:
+                break
+    return out
+
+
+def _bow(crop: np.ndarray) -> float:
+    """How far the ink of the middle third of the rows lies right of the line through the
+    ink of the top and bottom thirds, in heights."""
+    h = crop.shape[0]
+    xs = np.arange(crop.shape[1], dtype=np.float32)
+    centres = []
+    for part in (crop[: h // 3], crop[h // 3 : 2 * h // 3], crop[2 * h // 3 :]):
+        weight = part.sum(axis=0, dtype=np.float32)
+        centres.append(float(weight @ xs) / max(float(weight.sum()), 1.0))
+    return (centres[1] - (centres[0] + centres[2]) / 2) / h
 
 
 def _as_digit(p: np.ndarray) -> np.ndarray:

@@ -232,3 +232,19 @@ def test_of_numbers_written_alike_the_first_is_the_main_one():
     larger = number("6175550199", 60, 0.7)
     assert main_number([first, surer, larger]).digits == "6175550199"
     assert main_number([number("4711", 80, 0.99), first]).digits == "4155550132"
+
+
+@pytest.mark.parametrize("seed", [22, 23, 56, 72, 77])
+def test_brackets_the_model_reads_as_ones_stay_out(classifier, seed):
+    from pipeline.assemble import main_number, numbers_in
+    from pipeline.localize import localize
+    from pipeline.messages import Frame
+    from pipeline.preprocess import preprocess
+    from train.pages import make_page
+
+    # Pages on which the model reads the "(" as a "1" it doubts: read as it comes, the
+    # number gains a digit ("12125550134"). A 1 inside the brackets stays.
+    image, _ = make_page(["(212) 555-0134"], np.random.default_rng(seed), "atlas",
+                         rotation=0.0, touching=False, distractor=False)
+    glyphs = classifier(localize(preprocess(Frame(0, 0.0, image)))).glyphs
+    assert main_number(numbers_in(glyphs)).digits == "2125550134"
