@@ -15,7 +15,7 @@ from .messages import NOT_DIGIT, Classified, Number, ReadGlyph, Reading
 
 MIN_DIGITS = 3  # shorter runs are stray marks, not phone numbers
 PHONE_DIGITS = 7  # a run at least this long is preferred as the main number
-SAME_SIZE = 8  # px: digit heights closer than this count as the same size
+SAME_SIZE = 0.9  # numbers written at least this share of the tallest's height are alike
 GAP_FACTOR = 1.6  # a gap wider than this many digit heights starts another number
 
 
@@ -42,22 +42,20 @@ def numbers_in(glyphs: tuple[ReadGlyph, ...]) -> list[Number]:
 
 def _number(run: list[ReadGlyph]) -> Number:
     probs = np.stack([g.probs[:NOT_DIGIT] for g in run]).astype(np.float32)
-    return Number(probs=probs, boxes=tuple(g.box for g in run))
+    size = float(np.median([g.size for g in run]))
+    return Number(probs=probs, boxes=tuple(g.box for g in run), size=size)
 
 
 def main_number(numbers: list[Number]) -> Number | None:
     """The number a person most likely holds up: phone-length first, then the one written
-    largest (a note's number is written bigger than what is around it), then the first in
-    reading order, as a list of numbers is read."""
+    clearly largest (a note's number is written bigger than what is around it), else the
+    first in reading order, as a list of numbers is read."""
     if not numbers:
         return None
-
-    def rank(i: int) -> tuple:
-        n = numbers[i]
-        height = float(np.median([b[3] for b in n.boxes]))
-        return len(n.boxes) >= PHONE_DIGITS, round(height / SAME_SIZE), -i
-
-    return numbers[max(range(len(numbers)), key=rank)]
+    long = [n for n in numbers if len(n.boxes) >= PHONE_DIGITS]
+    pool = long or numbers
+    tallest = max(n.size for n in pool)
+    return next(n for n in pool if n.size >= SAME_SIZE * tallest)
 
 
 class Assembler:
@@ -85,7 +83,7 @@ class Assembler:
             return None, 0.0
         same = [n for n in self.recent if n and len(n.boxes) == length]
         probs = np.mean([n.probs for n in same], axis=0).astype(np.float32)
-        fused = Number(probs=probs, boxes=same[-1].boxes)
+        fused = Number(probs=probs, boxes=same[-1].boxes, size=same[-1].size)
         agree = sum(n.digits == fused.digits for n in same)
         # Out of the whole window: a reading seen in one frame so far is not yet steady.
         return fused, agree / (self.recent.maxlen or len(self.recent))

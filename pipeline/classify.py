@@ -74,11 +74,12 @@ class Classifier:
                 share, left, right = splits[i]
                 x, y, w, h = g.box
                 cut = round(w * share)
-                read.append(ReadGlyph(box=(x, y, cut, h), line=g.line, probs=left))
-                read.append(ReadGlyph(box=(x + cut, y, w - cut, h), line=g.line, probs=right))
+                size = g.crop.shape[0]
+                read.append(ReadGlyph((x, y, cut, h), g.line, left, size))
+                read.append(ReadGlyph((x + cut, y, w - cut, h), g.line, right, size))
             else:
                 p = _as_digit(p) if i in inside and p[NOT_DIGIT] < ADOPT_DOUBT else p
-                read.append(ReadGlyph(box=g.box, line=g.line, probs=p))
+                read.append(ReadGlyph(g.box, g.line, p, g.crop.shape[0]))
         return Classified(frame=glyphs.frame, glyphs=tuple(read))
 
     def _upright(self, glyphs: Glyphs) -> tuple[Glyphs, list[np.ndarray], np.ndarray]:

@@ -49,6 +49,7 @@ class ReadGlyph:
     box: Box
     line: int
     probs: np.ndarray  # float32 [11]: digits 0-9, then "not a digit"
+    size: int = 0  # height of its ink on the levelled page: a turned sheet's boxes are not
 
     @property
     def digit(self) -> int:
@@ -71,6 +72,7 @@ class Number:
 
     probs: np.ndarray  # float32 [n, 10], per digit
     boxes: tuple[Box, ...]
+    size: float  # median height of its digits on the levelled page, px
 
     @property
     def digits(self) -> str:

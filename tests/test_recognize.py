@@ -225,7 +225,7 @@ def test_of_numbers_written_alike_the_first_is_the_main_one():
     def number(digits: str, height: int, sure: float) -> Number:
         probs = np.full((len(digits), 10), (1 - sure) / 9, np.float32)
         probs[np.arange(len(digits)), [int(d) for d in digits]] = sure
-        return Number(probs, tuple((40 * i, 0, 30, height) for i in range(len(digits))))
+        return Number(probs, tuple((40 * i, 0, 30, height) for i in range(len(digits))), height)
 
     first, surer = number("4155550132", 40, 0.8), number("2065550100", 41, 0.99)
     assert main_number([first, surer]).digits == "4155550132"
@@ -248,3 +248,20 @@ def test_brackets_the_model_reads_as_ones_stay_out(classifier, seed):
                          rotation=0.0, touching=False, distractor=False)
     glyphs = classifier(localize(preprocess(Frame(0, 0.0, image)))).glyphs
     assert main_number(numbers_in(glyphs)).digits == "2125550134"
+
+
+@pytest.mark.parametrize("seed", [5, 34])
+def test_the_larger_number_on_a_turned_sheet_is_the_main_one(classifier, seed):
+    from pipeline.assemble import main_number, numbers_in
+    from pipeline.localize import localize
+    from pipeline.messages import Frame
+    from pipeline.preprocess import preprocess
+    from train.pages import make_page
+
+    # Two numbers on a sheet turned 40 degrees, the first written larger: the frame boxes of
+    # turned digits are as tall as they are wide, so sizes are compared level.
+    image, _ = make_page(["4155550132", "2065550100"], np.random.default_rng(seed), "atlas",
+                         rotation=-40.0, touching=False, distractor=False, blur="none",
+                         shadow="none")
+    glyphs = classifier(localize(preprocess(Frame(0, 0.0, image)))).glyphs
+    assert main_number(numbers_in(glyphs)).digits == "4155550132"
