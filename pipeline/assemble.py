@@ -7,6 +7,7 @@ the share of those frames that agree with it digit for digit.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, deque
 
 import numpy as np
@@ -17,27 +18,41 @@ MIN_DIGITS = 3  # shorter runs are stray marks, not phone numbers
 PHONE_DIGITS = 7  # a run at least this long is preferred as the main number
 SAME_SIZE = 0.9  # numbers written at least this share of the tallest's height are alike
 GAP_FACTOR = 1.6  # a gap wider than this many digit heights starts another number
+BRACKET_ASPECT = 0.45  # a mark narrower than this times its height is a bracket or slash
 
 
 def numbers_in(glyphs: tuple[ReadGlyph, ...]) -> list[Number]:
-    """Split each text line into runs of digits at wide gaps; keep runs long enough to dial."""
+    """Split each text line into runs of digits at wide gaps; keep runs long enough to dial.
+    A bracket or slash between two digits is part of the number: the gap across it is the
+    wider space on either side of it, not the distance between the digits."""
     numbers: list[Number] = []
     lines: dict[int, list[ReadGlyph]] = {}
     for g in glyphs:
-        if g.is_digit:
-            lines.setdefault(g.line, []).append(g)
+        lines.setdefault(g.line, []).append(g)
     for line in sorted(lines):
+        digits = [g for g in lines[line] if g.is_digit]
+        if not digits:
+            continue
+        height = float(np.median([g.box[3] for g in digits]))
         run: list[ReadGlyph] = []
-        height = float(np.median([g.box[3] for g in lines[line]]))
+        between: list[ReadGlyph] = []  # marks since the last digit
         for g in lines[line]:
-            if run:
-                prev = run[-1].box
-                if g.box[0] - (prev[0] + prev[2]) > GAP_FACTOR * height:
-                    numbers.append(_number(run))
-                    run = []
+            if not g.is_digit:
+                between.append(g)
+                continue
+            if run and _gap(run[-1], between, g) > GAP_FACTOR * height:
+                numbers.append(_number(run))
+                run = []
             run.append(g)
+            between = []
         numbers.append(_number(run))
     return [n for n in numbers if len(n.boxes) >= MIN_DIGITS]
+
+
+def _gap(prev: ReadGlyph, between: list[ReadGlyph], g: ReadGlyph) -> float:
+    narrow = all(m.box[2] < BRACKET_ASPECT * m.box[3] for m in between)
+    path = [prev, *between, g] if narrow else [prev, g]  # a word between numbers parts them
+    return max(b.box[0] - (a.box[0] + a.box[2]) for a, b in itertools.pairwise(path))
 
 
 def _number(run: list[ReadGlyph]) -> Number:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from .assemble import GAP_FACTOR
+from .assemble import BRACKET_ASPECT, GAP_FACTOR
 from .messages import NOT_DIGIT, Classified, Glyph, Glyphs, ReadGlyph
 from .normalize import normalize_batch
 
@@ -18,7 +18,6 @@ WIDE_PAIR_ASPECT = 0.9  # ... and one this wide inside a number is split on weak
 SPLIT_SHARES = np.linspace(0.25, 0.75, 7)  # where to try cutting it, as shares of its width
 SPLIT_SURE = 0.9  # both halves must be digits at least this sure
 TALL_SHARE = 0.6  # a mark inside a number at least this share of its neighbours' height
-BRACKET_ASPECT = 0.45  # ... and wider than this times its height: narrower is a bracket or slash
 ADOPT_DOUBT = 0.9  # ... and read as one digit only if the model is less sure than this it is none
 BRACKET_DOUBT = 0.85  # a narrow "1" less sure than this may be a bracket ...
 BOW = 0.04  # ... when its middle lies this many heights off the line through its ends ...

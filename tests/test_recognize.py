@@ -265,3 +265,20 @@ def test_the_larger_number_on_a_turned_sheet_is_the_main_one(classifier, seed):
                          shadow="none")
     glyphs = classifier(localize(preprocess(Frame(0, 0.0, image)))).glyphs
     assert main_number(numbers_in(glyphs)).digits == "4155550132"
+
+
+def test_a_bracket_between_digits_does_not_part_the_number():
+    from pipeline.assemble import numbers_in
+    from pipeline.messages import NOT_DIGIT, ReadGlyph
+
+    def mark(x: int, w: int, cls: int) -> ReadGlyph:
+        return ReadGlyph((x, 0, w, 40), 0, np.eye(11, dtype=np.float32)[cls], 40)
+
+    # "(650) 555": from the 0 to the next 5 is wider than a number's gap (1.6 heights),
+    # but on either side of the bracket it is not.
+    left = [mark(x, 30, d) for x, d in ((0, 6), (40, 5), (80, 0))]
+    right = [mark(x, 30, 5) for x in (200, 240, 280)]
+    bracket = [mark(130, 14, NOT_DIGIT)]
+    assert [n.digits for n in numbers_in((*left, *bracket, *right))] == ["650555"]
+    word = [mark(116, 60, NOT_DIGIT)]  # "or" between two numbers: they stay two
+    assert [n.digits for n in numbers_in((*left, *word, *right))] == ["650", "555"]
