@@ -19,6 +19,7 @@ FAINTEST = int(255 * 2.0 * (1 - FAINT_RATIO))
 PENCIL_RATIO = 0.84  # ... and on a page fainter still, once the grain is smoothed out
 PENCIL = int(255 * 2.0 * (1 - PENCIL_RATIO))
 BLACK_SHARE = 0.005  # share of pixels half as bright as their paper on a page of biro or marker
+SHEET_LEVEL = 0.6  # ... counted where the paper is at least this share of its brightest
 BG_FACTOR = 4  # the paper level is estimated at 1/4 resolution: cheap, and ink is thin anyway
 EDGE_STEP = 24  # grey levels between neighbouring paper estimates that make a light edge
 # Wider than the boldest marker stroke at quarter scale: a narrower closing cannot fill a
@@ -66,8 +67,10 @@ def preprocess(frame: Frame) -> Page:
     # The page's own split between ink and paper (Otsu), kept between a pencil's faint
     # strokes and a marker's: one fixed level loses pencil or lets paper grain in.
     otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    black = cv2.countNonZero(cv2.compare(ink, 255, cv2.CMP_GE))
-    if otsu < FAINTEST and black < BLACK_SHARE * ink.size:
+    # Counted on the bright paper only: a dark desk around the sheet has "black" texture.
+    sheet = cv2.compare(paper, SHEET_LEVEL * float(paper.max()), cv2.CMP_GE)
+    black = cv2.countNonZero(cv2.bitwise_and(cv2.compare(ink, 255, cv2.CMP_GE), sheet))
+    if otsu < FAINTEST and black < BLACK_SHARE * cv2.countNonZero(sheet):
         # Faint writing (soft pencil, a dim room): nothing as dark as biro, and the page's
         # split is below the faintest level. A stroke is a few pixels wide and keeps its
         # darkness when smoothed, the grain of the paper does not: judge it smoothed.
