@@ -63,20 +63,25 @@ def preprocess(frame: Frame) -> Page:
     paper = cv2.resize(small_paper, (w, h), interpolation=cv2.INTER_LINEAR)
     # ink = 1 - gray / paper, stretched so that INK_RATIO maps to about mid grey.
     darkness = cv2.subtract(paper, gray)
-    ink = cv2.divide(darkness, np.maximum(paper, 16), scale=255 * 2.0)
+    ink = cv2.divide(darkness, cv2.max(paper, 16), scale=255 * 2.0)
     # The page's own split between ink and paper (Otsu), kept between a pencil's faint
     # strokes and a marker's: one fixed level loses pencil or lets paper grain in.
     otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    # Counted on the bright paper only: a dark desk around the sheet has "black" texture.
-    sheet = cv2.compare(paper, SHEET_LEVEL * float(paper.max()), cv2.CMP_GE)
-    black = cv2.countNonZero(cv2.bitwise_and(cv2.compare(ink, 255, cv2.CMP_GE), sheet))
-    if otsu < FAINTEST and black < BLACK_SHARE * cv2.countNonZero(sheet):
-        # Faint writing (soft pencil, a dim room): nothing as dark as biro, and the page's
-        # split is below the faintest level. A stroke is a few pixels wide and keeps its
-        # darkness when smoothed, the grain of the paper does not: judge it smoothed.
+    if otsu < FAINTEST and _faint(ink, paper):
+        # A stroke is a few pixels wide and keeps its darkness when smoothed, the grain of
+        # the paper does not: judge faint writing smoothed.
         smooth = cv2.GaussianBlur(ink, (3, 3), 0)
         _, mask = cv2.threshold(smooth, PENCIL, 255, cv2.THRESH_BINARY)
     else:
         level = min(max(otsu, FAINTEST), STRONGEST)
         _, mask = cv2.threshold(ink, level, 255, cv2.THRESH_BINARY)
     return Page(frame=frame, ink=ink, mask=mask, scale=scale)
+
+
+def _faint(ink: np.ndarray, paper: np.ndarray) -> bool:
+    """Writing fainter than the faintest level (soft pencil, a dim room): almost nothing on
+    the paper as dark as biro. Counted on the bright paper only: the texture of a dark desk
+    around the sheet is "black" against its own level."""
+    sheet = cv2.compare(paper, SHEET_LEVEL * float(paper.max()), cv2.CMP_GE)
+    black = cv2.countNonZero(cv2.bitwise_and(cv2.compare(ink, 255, cv2.CMP_GE), sheet))
+    return black < BLACK_SHARE * cv2.countNonZero(sheet)
