@@ -20,26 +20,27 @@ def normalize_glyph(ink: np.ndarray) -> np.ndarray:
 
     The crop may carry a margin; only its ink decides the box. An empty crop gives zeros.
     """
-    ys, xs = np.nonzero(ink > 0)
     out = np.zeros((SIZE, SIZE), np.float32)
-    if len(xs) == 0:
+    x, y, w, h = cv2.boundingRect(ink)  # of the non-zero pixels
+    if w == 0:
         return out
-    crop = ink[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
-    h, w = crop.shape
+    crop = ink[y : y + h, x : x + w]
     scale = BOX / max(h, w)
     nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
     # INTER_AREA keeps thin strokes as grey instead of dropping them when shrinking.
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     small = cv2.resize(crop, (nw, nh), interpolation=interp).astype(np.float32)
-    peak = small.max()
+    peak = cv2.minMaxLoc(small)[1]
     if peak <= 0:
         return out
     small /= peak
-    # Centre of mass by hand: cv2.moments takes an N x 2 array for a list of points, which a
-    # thin "1" shrunk to 2 px wide is, and then gives a wrong centre or a zero mass.
-    total = small.sum()
-    cx = float(small.sum(axis=0) @ np.arange(small.shape[1])) / total
-    cy = float(small.sum(axis=1) @ np.arange(small.shape[0])) / total
+    if nw > 2:
+        m = cv2.moments(small)
+        cx, cy = m["m10"] / m["m00"], m["m01"] / m["m00"]
+    else:  # cv2.moments takes an N x 2 array for a list of points: a "1" shrunk to 2 px is
+        total = small.sum()
+        cx = float(small.sum(axis=0) @ np.arange(nw)) / total
+        cy = float(small.sum(axis=1) @ np.arange(nh)) / total
     shift = np.float32([[1, 0, SIZE / 2 - cx], [0, 1, SIZE / 2 - cy]])
     return cv2.warpAffine(small, shift, (SIZE, SIZE), flags=cv2.INTER_LINEAR)
 
