@@ -1,11 +1,11 @@
 """Page -> Glyphs: find the marks that may be digits and put them in reading order.
 
 Outer contours of the ink mask are the candidates: a tenth the cost of connected-component
-labelling here, and a small fraction of MSER's. Marks
-too small, too large or touching the frame edge are dropped; the rest are grouped into text
-lines by vertical overlap (on a levelled copy when the writing slants), strokes of one
-digit that came apart are merged, and marks much shorter than their line (dashes, dots)
-are dropped as separators.
+labelling here, and a small fraction of MSER's. Marks too small, too large, touching the
+frame edge or off the sheet (found as large regions of bare paper) are dropped; the rest
+are grouped into text lines by vertical overlap (on a levelled copy when the writing
+slants), strokes of one digit that came apart are merged, and marks much shorter than
+their line (dashes, dots) are dropped as separators.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ PIECE = 0.8  # marks shorter than this share of their line's height may be parts
 STACK = 1.3  # ... when one above the other they span at most this share of it
 MAX_GLYPHS = 64  # a page with more candidates than this is not a phone number: keep the largest
 EDGE_HEIGHT = 2.5  # a thin mark this many times the typical height is an edge, not writing
-SHEET_HALVINGS = 3
-SHEET_CELL = 2**SHEET_HALVINGS  # px: the sheet is found on cells this large ...
+SHEET_HALVINGS = 3  # the sheet is found on cells of 2**3 = 8 px ...
+SHEET_CELL = 2**SHEET_HALVINGS
 SHEET_SHARE = 0.05  # ... as regions of bare paper at least this share of the frame
 BARE_INK = 64  # a cell with less ink than this (of 255) is bare: grid lines and dots let it be
 MIN_SKEW = 2.0  # degrees; below this lines still group, and the estimate is that noisy

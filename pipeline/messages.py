@@ -49,7 +49,7 @@ class ReadGlyph:
     box: Box
     line: int
     probs: np.ndarray  # float32 [11]: digits 0-9, then "not a digit"
-    size: int = 0  # height of its ink on the levelled page: a turned sheet's boxes are not
+    size: int  # height of its ink on the levelled page (a turned sheet's boxes are not level)
 
     @property
     def digit(self) -> int:
