@@ -30,9 +30,12 @@ SHEET_HALVINGS = 3  # the sheet is found on cells of 2**3 = 8 px ...
 SHEET_CELL = 2**SHEET_HALVINGS
 SHEET_SHARE = 0.05  # ... as regions of bare paper at least this share of the frame
 BARE_INK = 64  # a cell with less ink than this (of 255) is bare: grid lines and dots let it be
+LINE_WIDTH = 3  # px: printed grid lines and rules in the ink mask are at most this wide
+SOLID = 0.6  # a mark too large for a digit and at least this much ink within its outline
 MIN_SKEW = 2.0  # degrees; below this lines still group, and the estimate is that noisy
 # Any slant: past 60 degrees which way is up is unknown here; classify checks the flip.
 _ANGLES = np.arange(-90.0, 90.5, 1.0)
+_THIN = np.ones((2, 2), np.uint8)
 _SIN, _COS = np.sin(np.radians(_ANGLES)), np.cos(np.radians(_ANGLES))
 _LEVEL = int(np.flatnonzero(_ANGLES == 0)[0])
 
@@ -73,19 +76,9 @@ def _candidates(
     mask: np.ndarray, sheet: np.ndarray | None, back: np.ndarray | None = None
 ) -> list[_Blob]:
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    H, W = mask.shape
-    blobs = []
-    for contour in contours:
-        x, y, w, h = cv2.boundingRect(contour)
-        too_big = h > MAX_HEIGHT_FRAC * H or w > MAX_HEIGHT_FRAC * W
-        if too_big or (h < MIN_HEIGHT and w < MIN_HEIGHT):
-            continue
-        if x == 0 or y == 0 or x + w >= W or y + h >= H:
-            continue  # cut by the frame edge: cannot be read whole
-        # Polygon area misses the boundary pixels, which are most of a thin stroke.
-        if cv2.contourArea(contour) + cv2.arcLength(contour, True) / 2 < MIN_AREA:
-            continue
-        blobs.append(_Blob(x, y, x + w, y + h, [contour]))
+    blobs, large = _blobs(contours, mask.shape)
+    for contour in large:
+        blobs += _unlined(mask, contour)
     blobs = [b for b in blobs if _on_sheet(b, sheet, back)]
     if blobs:
         # A tall thin mark among ordinary ones is a sheet or sticky-note edge, not a "1":
@@ -97,6 +90,42 @@ def _candidates(
     if len(blobs) > MAX_GLYPHS:
         blobs = sorted(blobs, key=lambda b: b.w * b.h, reverse=True)[:MAX_GLYPHS]
     return blobs
+
+
+def _unlined(mask: np.ndarray, contour: np.ndarray) -> list[_Blob]:
+    """The marks inside one mark too large for a digit once lines a pixel wide are cut out
+    of it: writing that touches a printed grid or rule dark enough to be ink joins it."""
+    x, y, w, h = cv2.boundingRect(contour)
+    inside = cv2.drawContours(np.zeros((h, w), np.uint8), [contour], -1, 255, cv2.FILLED,
+                              offset=(-x, -y))
+    part = cv2.bitwise_and(mask[y : y + h, x : x + w], inside)
+    if cv2.countNonZero(part) > SOLID * cv2.countNonZero(inside):
+        return []  # a solid mark (the desk beside the sheet, a hand): no lines to cut
+    opened = cv2.morphologyEx(part, cv2.MORPH_OPEN, _THIN)
+    contours, _ = cv2.findContours(opened, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE,
+                                   offset=(x, y))
+    # What is left of a line is a sliver no wider than the line was.
+    return [b for b in _blobs(contours, mask.shape)[0] if b.w > LINE_WIDTH]
+
+
+def _blobs(contours, shape: tuple[int, int]) -> tuple[list[_Blob], list[np.ndarray]]:
+    """Marks that may be digits, and the contours of those too large to be one."""
+    H, W = shape
+    blobs, large = [], []
+    for contour in contours:
+        x, y, w, h = cv2.boundingRect(contour)
+        if h > MAX_HEIGHT_FRAC * H or w > MAX_HEIGHT_FRAC * W:
+            large.append(contour)
+            continue
+        if h < MIN_HEIGHT and w < MIN_HEIGHT:
+            continue
+        if x == 0 or y == 0 or x + w >= W or y + h >= H:
+            continue  # cut by the frame edge: cannot be read whole
+        # Polygon area misses the boundary pixels, which are most of a thin stroke.
+        if cv2.contourArea(contour) + cv2.arcLength(contour, True) / 2 < MIN_AREA:
+            continue
+        blobs.append(_Blob(x, y, x + w, y + h, [contour]))
+    return blobs, large
 
 
 def skew_angle(blobs: list[_Blob]) -> float:

@@ -212,3 +212,20 @@ def test_faint_pencil_beside_a_dark_desk_is_found():
     for m in labels.marks:
         if m.char.isdigit():
             assert max(iou(m.box, b) for b in boxes) > 0.5, m
+
+
+def test_writing_on_a_dark_printed_grid_is_found():
+    # Squared paper printed dark enough to be ink: every digit touches a grid line, and
+    # writing and grid come out as one mark as large as the sheet.
+    image, truth = render_page(["415 555 0132"], np.random.default_rng(1))
+    x0 = min(b[0] for b in truth.boxes) - 40
+    y0 = min(b[1] for b in truth.boxes) - 40
+    x1 = max(b[0] + b[2] for b in truth.boxes) + 40
+    y1 = max(b[1] + b[3] for b in truth.boxes) + 40
+    for x in range(x0, x1, 17):
+        cv2.line(image, (x, y0), (x, y1), (60, 60, 60), 1)
+    for y in range(y0, y1, 17):
+        cv2.line(image, (x0, y), (x1, y), (60, 60, 60), 1)
+    boxes = [g.box for g in find(image)]
+    for box in truth.boxes:
+        assert max((iou(box, b) for b in boxes), default=0) > 0.5, box
