@@ -234,37 +234,34 @@ def test_of_numbers_written_alike_the_first_is_the_main_one():
     assert main_number([number("4711", 80, 0.99), first]).digits == "4155550132"
 
 
-@pytest.mark.parametrize("seed", [22, 23, 56, 72, 77])
-def test_brackets_the_model_reads_as_ones_stay_out(classifier, seed):
+def _main_number(classifier, texts: list[str], seed: int, **force) -> str:
+    """The main number read from a camera-like page (train/pages.py) holding `texts`."""
     from pipeline.assemble import main_number, numbers_in
     from pipeline.localize import localize
     from pipeline.messages import Frame
     from pipeline.preprocess import preprocess
     from train.pages import make_page
 
+    image, _ = make_page(texts, np.random.default_rng(seed), "atlas", touching=False,
+                         distractor=False, **force)
+    glyphs = classifier(localize(preprocess(Frame(0, 0.0, image)))).glyphs
+    return main_number(numbers_in(glyphs)).digits
+
+
+@pytest.mark.parametrize("seed", [22, 23, 56, 72, 77])
+def test_brackets_the_model_reads_as_ones_stay_out(classifier, seed):
     # Pages on which the model reads the "(" as a "1" it doubts: read as it comes, the
     # number gains a digit ("12125550134"). A 1 inside the brackets stays.
-    image, _ = make_page(["(212) 555-0134"], np.random.default_rng(seed), "atlas",
-                         rotation=0.0, touching=False, distractor=False)
-    glyphs = classifier(localize(preprocess(Frame(0, 0.0, image)))).glyphs
-    assert main_number(numbers_in(glyphs)).digits == "2125550134"
+    assert _main_number(classifier, ["(212) 555-0134"], seed, rotation=0.0) == "2125550134"
 
 
 @pytest.mark.parametrize("seed", [5, 34])
 def test_the_larger_number_on_a_turned_sheet_is_the_main_one(classifier, seed):
-    from pipeline.assemble import main_number, numbers_in
-    from pipeline.localize import localize
-    from pipeline.messages import Frame
-    from pipeline.preprocess import preprocess
-    from train.pages import make_page
-
     # Two numbers on a sheet turned 40 degrees, the first written larger: the frame boxes of
     # turned digits are as tall as they are wide, so sizes are compared level.
-    image, _ = make_page(["4155550132", "2065550100"], np.random.default_rng(seed), "atlas",
-                         rotation=-40.0, touching=False, distractor=False, blur="none",
-                         shadow="none")
-    glyphs = classifier(localize(preprocess(Frame(0, 0.0, image)))).glyphs
-    assert main_number(numbers_in(glyphs)).digits == "4155550132"
+    texts = ["4155550132", "2065550100"]
+    read = _main_number(classifier, texts, seed, rotation=-40.0, blur="none", shadow="none")
+    assert read == "4155550132"
 
 
 def test_a_bracket_between_digits_does_not_part_the_number():
