@@ -25,7 +25,7 @@ def numbers_in(glyphs: tuple[ReadGlyph, ...]) -> list[Number]:
     """Split each text line into runs of digits at wide gaps; keep runs long enough to dial.
     A bracket or slash between two digits is part of the number: the gap across it is the
     wider space on either side of it, not the distance between the digits."""
-    numbers: list[Number] = []
+    runs: list[list[ReadGlyph]] = []
     lines: dict[int, list[ReadGlyph]] = {}
     for g in glyphs:
         lines.setdefault(g.line, []).append(g)
@@ -41,18 +41,27 @@ def numbers_in(glyphs: tuple[ReadGlyph, ...]) -> list[Number]:
                 between.append(g)
                 continue
             if run and _gap(run[-1], between, g) > GAP_FACTOR * height:
-                numbers.append(_number(run))
+                runs.append(run)
                 run = []
             run.append(g)
             between = []
-        numbers.append(_number(run))
-    return [n for n in numbers if len(n.boxes) >= MIN_DIGITS]
+        runs.append(run)
+    return [_number(r) for r in map(_trimmed, runs) if len(r) >= MIN_DIGITS]
 
 
 def _gap(prev: ReadGlyph, between: list[ReadGlyph], g: ReadGlyph) -> float:
     narrow = all(m.box[2] < BRACKET_ASPECT * m.box[3] for m in between)
     path = [prev, *between, g] if narrow else [prev, g]  # a word between numbers parts them
     return max(b.box[0] - (a.box[0] + a.box[2]) for a, b in itertools.pairwise(path))
+
+
+def _trimmed(run: list[ReadGlyph]) -> list[ReadGlyph]:
+    """A piece of the sheet's border stands beside a number, never inside it."""
+    while run and run[0].border:
+        run = run[1:]
+    while run and run[-1].border:
+        run = run[:-1]
+    return run
 
 
 def _number(run: list[ReadGlyph]) -> Number:

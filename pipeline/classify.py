@@ -78,7 +78,7 @@ class Classifier:
                 read.append(ReadGlyph((x + cut, y, w - cut, h), g.line, right, size))
             else:
                 p = _as_digit(p) if i in inside and p[NOT_DIGIT] < ADOPT_DOUBT else p
-                read.append(ReadGlyph(g.box, g.line, p, g.crop.shape[0]))
+                read.append(ReadGlyph(g.box, g.line, p, g.crop.shape[0], g.border))
         return Classified(frame=glyphs.frame, glyphs=tuple(read))
 
     def _upright(self, glyphs: Glyphs) -> tuple[Glyphs, list[np.ndarray], np.ndarray]:
@@ -104,7 +104,7 @@ class Classifier:
             return glyphs, crops, probs
         last = max(g.line for g in glyphs.glyphs)
         flipped = tuple(
-            Glyph(box=g.box, line=last - g.line, crop=c)
+            Glyph(box=g.box, line=last - g.line, crop=c, border=g.border)
             for g, c in zip(glyphs.glyphs[::-1], turned, strict=True)
         )
         turned_glyphs = Glyphs(frame=glyphs.frame, glyphs=flipped, levelled=glyphs.levelled)

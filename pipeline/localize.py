@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from .messages import Glyph, Glyphs, Page
+from .preprocess import BG_FACTOR
 
 MIN_HEIGHT = 10  # page pixels; smaller marks are specks or text too small to read
 MAX_HEIGHT_FRAC = 0.5  # of the page height; larger marks are the sheet edge, a hand, a rule
@@ -32,6 +33,7 @@ SHEET_SHARE = 0.05  # ... as regions of bare paper at least this share of the fr
 BARE_INK = 64  # a cell with less ink than this (of 255) is bare: grid lines and dots let it be
 LINE_WIDTH = 3  # px: printed grid lines and rules in the ink mask are at most this wide
 SOLID = 0.6  # a mark too large for a digit and at least this much ink within its outline
+ALONG_STEP = 0.5  # ... a mark with a light step beside half its rows, and as far above and below
 MIN_SKEW = 2.0  # degrees; below this lines still group, and the estimate is that noisy
 # Any slant: past 60 degrees which way is up is unknown here; classify checks the flip.
 _ANGLES = np.arange(-90.0, 90.5, 1.0)
@@ -266,9 +268,26 @@ def localize(page: Page) -> Glyphs:
             if _is_separator(b, height):
                 continue
             box = _frame_box(b, back, page.scale)
-            glyphs.append(Glyph(box=box, line=index, crop=b.crop(ink)))
+            border = _along_step(b, page, back)
+            glyphs.append(Glyph(box=box, line=index, crop=b.crop(ink), border=border))
     levelled = angle if back is not None else 0.0
     return Glyphs(frame=page.frame, glyphs=tuple(glyphs), levelled=levelled)
+
+
+def _along_step(b: _Blob, page: Page, back: np.ndarray | None) -> bool:
+    """A thin mark on a step in the paper's light that runs on above and below it: a piece
+    of the border of the sheet (or of a sticky note), which the classifier reads as a 1.
+    Only flagged here: assemble drops it at a number's ends, where such pieces stand."""
+    if b.w >= 0.5 * b.h:
+        return False
+    x0, y0, x1, y1 = (int(v) // BG_FACTOR for v in _page_corners(b, back))
+    h = y1 - y0 + 1
+
+    def along(top: int, bottom: int) -> bool:
+        rows = page.steps[max(top, 0) : max(bottom, 0), max(x0 - 1, 0) : x1 + 2]
+        return rows.size > 0 and float(rows.any(axis=1).mean()) > ALONG_STEP
+
+    return along(y0, y1 + 1) and along(y0 - h, y0) and along(y1 + 1, y1 + 1 + h)
 
 
 def _page_corners(b: _Blob, back: np.ndarray | None) -> tuple[float, float, float, float]:

@@ -28,6 +28,7 @@ class Page:
     ink: np.ndarray  # uint8, how much darker than the local paper each pixel is (0 = paper)
     mask: np.ndarray  # uint8 0/255, pixels taken as ink
     scale: float  # frame pixels per page pixel
+    steps: np.ndarray  # uint8 0/255 at 1/4 scale: where the paper's light steps (its border)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -35,6 +36,7 @@ class Glyph:
     box: Box  # in frame pixels
     line: int  # text line, in reading order
     crop: np.ndarray  # the glyph's ink, page pixels
+    border: bool = False  # a thin mark along a step in the paper's light: the sheet's edge?
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -50,6 +52,7 @@ class ReadGlyph:
     line: int
     probs: np.ndarray  # float32 [11]: digits 0-9, then "not a digit"
     size: int  # height of its ink on the levelled page (a turned sheet's boxes are not level)
+    border: bool = False  # see Glyph.border
 
     @property
     def digit(self) -> int:

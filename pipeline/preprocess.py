@@ -75,7 +75,7 @@ def preprocess(frame: Frame) -> Page:
     else:
         level = min(max(otsu, FAINTEST), STRONGEST)
         _, mask = cv2.threshold(ink, level, 255, cv2.THRESH_BINARY)
-    return Page(frame=frame, ink=ink, mask=mask, scale=scale)
+    return Page(frame=frame, ink=ink, mask=mask, scale=scale, steps=edges)
 
 
 def _faint(ink: np.ndarray, paper: np.ndarray) -> bool:

@@ -279,3 +279,9 @@ def test_a_bracket_between_digits_does_not_part_the_number():
     assert [n.digits for n in numbers_in((*left, *bracket, *right))] == ["650555"]
     word = [mark(116, 60, NOT_DIGIT)]  # "or" between two numbers: they stay two
     assert [n.digits for n in numbers_in((*left, *word, *right))] == ["650", "555"]
+
+
+@pytest.mark.parametrize("seed", [27, 48, 102, 131])
+def test_a_piece_of_the_sheets_border_is_not_a_one(classifier, seed):
+    # Pages on which a piece of the sheet's edge beside the number reads as a sure "1".
+    assert _main_number(classifier, ["415 555 0132"], seed) == "4155550132"
