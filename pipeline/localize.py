@@ -33,7 +33,7 @@ SHEET_SHARE = 0.05  # ... as regions of bare paper at least this share of the fr
 BARE_INK = 64  # a cell with less ink than this (of 255) is bare: grid lines and dots let it be
 LINE_WIDTH = 3  # px: printed grid lines and rules in the ink mask are at most this wide
 SOLID = 0.6  # a mark too large for a digit and at least this much ink within its outline
-ALONG_STEP = 0.5  # ... a mark with a light step beside half its rows, and as far above and below
+ALONG_STEP = 0.5  # a thin mark with a light step beside this share of its rows (and above, below)
 MIN_SKEW = 2.0  # degrees; below this lines still group, and the estimate is that noisy
 # Any slant: past 60 degrees which way is up is unknown here; classify checks the flip.
 _ANGLES = np.arange(-90.0, 90.5, 1.0)
