@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
@@ -104,7 +105,7 @@ class Classifier:
             return glyphs, crops, probs
         last = max(g.line for g in glyphs.glyphs)
         flipped = tuple(
-            Glyph(box=g.box, line=last - g.line, crop=c, border=g.border)
+            replace(g, line=last - g.line, crop=c)
             for g, c in zip(glyphs.glyphs[::-1], turned, strict=True)
         )
         turned_glyphs = Glyphs(frame=glyphs.frame, glyphs=flipped, levelled=glyphs.levelled)

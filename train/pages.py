@@ -16,7 +16,7 @@ the MNIST files are not available.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import cv2
@@ -814,7 +814,7 @@ def _halves(g: Glyph, labels: PageLabels) -> list[tuple[Glyph, int]]:
         share = SPLIT_SHARES[np.abs(SPLIT_SHARES - (meet - x) / w).argmin()]
         parts = cut(g.crop, share)
         return [
-            (Glyph(box=g.box, line=g.line, crop=part), int(labels.marks[m].char))
+            (replace(g, crop=part), int(labels.marks[m].char))
             for part, m in zip(parts, (a, b), strict=True) if part.any()
         ]
     return []
