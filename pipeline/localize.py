@@ -62,6 +62,11 @@ class _Blob:
     def cy(self) -> float:
         return (self.y0 + self.y1) / 2
 
+    @property
+    def thin(self) -> bool:
+        """Under half as wide as tall: a 1, or a piece of an edge or border."""
+        return self.w < 0.5 * self.h
+
     def absorb(self, other: _Blob) -> None:
         self.x0, self.y0 = min(self.x0, other.x0), min(self.y0, other.y0)
         self.x1, self.y1 = max(self.x1, other.x1), max(self.y1, other.y1)
@@ -88,7 +93,7 @@ def _candidates(
         # Weighted by height: on a speckled page the specks outnumber the digits.
         heights = np.sort([b.h for b in blobs])
         typical = heights[np.searchsorted(np.cumsum(heights), heights.sum() / 2)]
-        blobs = [b for b in blobs if not (b.h > EDGE_HEIGHT * typical and b.w < 0.5 * b.h)]
+        blobs = [b for b in blobs if not (b.h > EDGE_HEIGHT * typical and b.thin)]
     if len(blobs) > MAX_GLYPHS:
         blobs = sorted(blobs, key=lambda b: b.w * b.h, reverse=True)[:MAX_GLYPHS]
     return blobs
@@ -278,7 +283,7 @@ def _along_step(b: _Blob, page: Page, back: np.ndarray | None) -> bool:
     """A thin mark on a step in the paper's light that runs on above and below it: a piece
     of the border of the sheet (or of a sticky note), which the classifier reads as a 1.
     Only flagged here: assemble drops it at a number's ends, where such pieces stand."""
-    if b.w >= 0.5 * b.h:
+    if not b.thin:
         return False
     x0, y0, x1, y1 = (int(v) // BG_FACTOR for v in _page_corners(b, back))
     h = y1 - y0 + 1
