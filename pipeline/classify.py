@@ -22,7 +22,9 @@ TALL_SHARE = 0.6  # a mark inside a number at least this share of its neighbours
 ADOPT_DOUBT = 0.9  # ... and read as one digit only if the model is less sure than this it is none
 BRACKET_DOUBT = 0.85  # a narrow "1" less sure than this may be a bracket ...
 BOW = 0.04  # ... when its middle lies this many heights off the line through its ends ...
+PARTNER_BOW = 0.02  # ... its partner, bowed the other way, need only bow this much ...
 BRACKETED = 5  # ... and a bracket bowed the other way closes it after at most this many digits
+BRACKET_HEIGHT = 0.9  # a bracket is as tall as the digits of its line (a speck may bow too)
 FLIP_MIN_GLYPHS = 3  # fewer marks say too little about which way is up
 FLIP_DOUBT = 0.99  # mean digit sureness below which the page may be upside down
 FLIP_MARGIN = 0.05  # how much surer the turned reading must be to be taken
@@ -186,26 +188,53 @@ def _inside_numbers(glyphs: tuple[Glyph, ...], probs: np.ndarray) -> set[int]:
 
 
 def _brackets(glyphs: tuple[Glyph, ...], probs: np.ndarray) -> set[int]:
-    """Brackets around a few digits, "(650)", that the model reads as "1"s it doubts (or
-    as no digit): narrow marks that bow, "(" to the left and ")" to the right, where a
-    written 1 is straight or slants. Alone, a doubtful bowed "1" is still sometimes a 1."""
+    """Brackets around a few digits, "(650)", that the model reads as "1"s (or as no digit):
+    narrow marks that bow, "(" to the left and ")" to the right, where a written 1 is
+    straight or slants. One of the two must be doubted as a 1 and bow clearly; its partner
+    then need only bow a little, however sure the model is of it. Alone, a bowed "1" is
+    still sometimes a 1."""
     best = probs.argmax(axis=1)
+    heights: dict[int, list[int]] = {}
+    for g, b in zip(glyphs, best, strict=True):
+        if b != NOT_DIGIT:
+            heights.setdefault(g.line, []).append(g.crop.shape[0])
+    digit_height = {line: float(np.median(hs)) for line, hs in heights.items()}
+
+    def bow(i: int, side: int) -> float:
+        """How far glyph i bows towards `side`; 0 unless it is narrow and as tall as the
+        digits of its line (a bracket spans what it encloses; a speck may bow too)."""
+        h, w = glyphs[i].crop.shape
+        tall = h >= BRACKET_HEIGHT * digit_height.get(glyphs[i].line, 0.0)
+        return side * _bow(glyphs[i].crop) if tall and w < BRACKET_ASPECT * h else 0.0
+
+    def clear(i: int, side: int) -> bool:
+        doubt = best[i] == NOT_DIGIT or (best[i] == 1 and probs[i, 1] < BRACKET_DOUBT)
+        return bool(doubt and bow(i, side) > BOW)
 
     def bracket(i: int, side: int) -> bool:
-        h, w = glyphs[i].crop.shape
-        doubt = best[i] == NOT_DIGIT or (best[i] == 1 and probs[i, 1] < BRACKET_DOUBT)
-        return doubt and w < BRACKET_ASPECT * h and side * _bow(glyphs[i].crop) > BOW
+        return best[i] in (1, NOT_DIGIT) and bow(i, side) > PARTNER_BOW
 
-    out: set[int] = set()
-    for i in (i for i in range(len(glyphs)) if bracket(i, -1)):
-        for j in range(i + 1, min(i + BRACKETED + 2, len(glyphs))):
-            if glyphs[j].line != glyphs[i].line:
+    def partner(i: int, side: int) -> int | None:
+        """The bracket that closes (side -1, "(" at i) or opens (side 1) the clear bracket i
+        round at most BRACKETED digits: the first clear one, else the first bowed one."""
+        weak = None
+        for k in range(1, BRACKETED + 2):
+            j = i - side * k
+            if not 0 <= j < len(glyphs) or glyphs[j].line != glyphs[i].line:
                 break
-            if j - i > 1 and bracket(j, 1):
-                out |= {i, j}
-                break
+            if k > 1 and bracket(j, -side):
+                if clear(j, -side):
+                    return j
+                weak = j if weak is None else weak
             if best[j] == NOT_DIGIT:
                 break
+        return weak
+
+    out: set[int] = set()
+    for i in range(len(glyphs)):
+        for side in (-1, 1):
+            if clear(i, side) and (j := partner(i, side)) is not None:
+                out |= {i, j}
     return out
 
 

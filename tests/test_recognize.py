@@ -255,6 +255,13 @@ def test_brackets_the_model_reads_as_ones_stay_out(classifier, seed):
     assert _main_number(classifier, ["(212) 555-0134"], seed, rotation=0.0) == "2125550134"
 
 
+@pytest.mark.parametrize("seed", [9, 45, 55, 61, 133])
+def test_a_bracket_read_as_a_sure_one_stays_out_beside_its_partner(classifier, seed):
+    # Pages on which the model is sure enough of one bracket as a "1" (or of both) that it
+    # was kept as a digit: "13035550172", "30315550172". Its partner bows clearly.
+    assert _main_number(classifier, ["(303) 555-0172"], seed, rotation=2.0) == "3035550172"
+
+
 @pytest.mark.parametrize("seed", [5, 34])
 def test_the_larger_number_on_a_turned_sheet_is_the_main_one(classifier, seed):
     # Two numbers on a sheet turned 40 degrees, the first written larger: the frame boxes of
