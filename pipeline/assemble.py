@@ -19,6 +19,7 @@ PHONE_DIGITS = 7  # a run at least this long is preferred as the main number
 SAME_SIZE = 0.9  # numbers written at least this share of the tallest's height are alike
 GAP_FACTOR = 1.6  # a gap wider than this many digit heights starts another number
 BRACKET_ASPECT = 0.45  # a mark narrower than this times its height is a bracket or slash
+BRIDGE_ASPECT = 0.55  # ... in a frame box, which a slightly turned mark widens
 
 
 def numbers_in(glyphs: tuple[ReadGlyph, ...]) -> list[Number]:
@@ -50,7 +51,7 @@ def numbers_in(glyphs: tuple[ReadGlyph, ...]) -> list[Number]:
 
 
 def _gap(prev: ReadGlyph, between: list[ReadGlyph], g: ReadGlyph) -> float:
-    narrow = all(m.box[2] < BRACKET_ASPECT * m.box[3] for m in between)
+    narrow = all(m.box[2] < BRIDGE_ASPECT * m.box[3] for m in between)
     path = [prev, *between, g] if narrow else [prev, g]  # a word between numbers parts them
     return max(b.box[0] - (a.box[0] + a.box[2]) for a, b in itertools.pairwise(path))
 

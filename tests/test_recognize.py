@@ -284,6 +284,9 @@ def test_a_bracket_between_digits_does_not_part_the_number():
     right = [mark(x, 30, 5) for x in (200, 240, 280)]
     bracket = [mark(130, 14, NOT_DIGIT)]
     assert [n.digits for n in numbers_in((*left, *bracket, *right))] == ["650555"]
+    # The frame box of a bracket on a sheet turned a few degrees is wider than its ink.
+    turned = [mark(130, 20, NOT_DIGIT)]
+    assert [n.digits for n in numbers_in((*left, *turned, *right))] == ["650555"]
     word = [mark(116, 60, NOT_DIGIT)]  # "or" between two numbers: they stay two
     assert [n.digits for n in numbers_in((*left, *word, *right))] == ["650", "555"]
 
