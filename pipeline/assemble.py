@@ -17,6 +17,7 @@ from .messages import NOT_DIGIT, Classified, Number, ReadGlyph, Reading
 MIN_DIGITS = 3  # shorter runs are stray marks, not phone numbers
 PHONE_DIGITS = 7  # a run at least this long is preferred as the main number
 SAME_SIZE = 0.9  # numbers written at least this share of the tallest's height are alike
+SHORT_END = 0.8  # marks at a number's end shorter than this share of its height: a word?
 GAP_FACTOR = 1.6  # a gap wider than this many digit heights starts another number
 BRACKET_ASPECT = 0.45  # a mark narrower than this times its height is a bracket or slash
 BRIDGE_ASPECT = 0.55  # ... in a frame box, which a slightly turned mark widens
@@ -57,12 +58,20 @@ def _gap(prev: ReadGlyph, between: list[ReadGlyph], g: ReadGlyph) -> float:
 
 
 def _trimmed(run: list[ReadGlyph]) -> list[ReadGlyph]:
-    """A piece of the sheet's border stands beside a number, never inside it."""
+    """A piece of the sheet's border stands beside a number, never inside it; so does a word
+    whose letters read as digits: two or more marks at an end, all shorter than the digits
+    (one short mark is as often a digit written small)."""
     while run and run[0].border:
         run = run[1:]
     while run and run[-1].border:
         run = run[:-1]
-    return run
+    if len(run) < MIN_DIGITS:
+        return run
+    tall = SHORT_END * float(np.median([g.size for g in run]))
+    short = [g.size < tall for g in run]
+    head = next((i for i, s in enumerate(short) if not s), len(run))
+    tail = next((i for i, s in enumerate(reversed(short)) if not s), len(run))
+    return run[head if head >= 2 else 0 : len(run) - (tail if tail >= 2 else 0)]
 
 
 def _number(run: list[ReadGlyph]) -> Number:

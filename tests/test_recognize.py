@@ -295,3 +295,19 @@ def test_a_bracket_between_digits_does_not_part_the_number():
 def test_a_piece_of_the_sheets_border_is_not_a_one(classifier, seed):
     # Pages on which a piece of the sheet's edge beside the number reads as a sure "1".
     assert _main_number(classifier, ["415 555 0132"], seed) == "4155550132"
+
+
+def test_a_word_read_as_digits_at_a_numbers_end_is_left_out():
+    from pipeline.assemble import numbers_in
+    from pipeline.messages import ReadGlyph
+
+    def mark(x: int, digit: int, height: int) -> ReadGlyph:
+        return ReadGlyph((x, 0, 24, height), 0, np.eye(11, dtype=np.float32)[digit], height)
+
+    # "Isla 510 555 0627": the model reads the word's letters as "156", a letter's height
+    # short of the digits, and the gap to the number is no wider than between its groups.
+    word = [mark(x, d, 32) for x, d in ((0, 1), (28, 5), (56, 6))]
+    number = [mark(110 + 30 * i, int(d), 44) for i, d in enumerate("5105550627")]
+    assert [n.digits for n in numbers_in((*word, *number))] == ["5105550627"]
+    # One short mark at an end is as often a digit written small: it stays.
+    assert [n.digits for n in numbers_in((word[-1], *number))] == ["65105550627"]
