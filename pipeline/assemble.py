@@ -18,9 +18,8 @@ MIN_DIGITS = 3  # shorter runs are stray marks, not phone numbers
 PHONE_DIGITS = 7  # a run at least this long is preferred as the main number
 SAME_SIZE = 0.9  # numbers written at least this share of the tallest's height are alike
 SHORT_END = 0.8  # marks at a number's end shorter than this share of its height: a word?
-GAP_FACTOR = 1.6  # a gap wider than this many digit heights starts another number
+GAP_FACTOR = 2.0  # a gap wider than this many digit heights (levelled) starts another number
 BRACKET_ASPECT = 0.45  # a mark narrower than this times its height is a bracket or slash
-BRIDGE_ASPECT = 0.55  # ... in a frame box, which a slightly turned mark widens
 
 
 def numbers_in(glyphs: tuple[ReadGlyph, ...]) -> list[Number]:
@@ -35,7 +34,7 @@ def numbers_in(glyphs: tuple[ReadGlyph, ...]) -> list[Number]:
         digits = [g for g in lines[line] if g.is_digit]
         if not digits:
             continue
-        height = float(np.median([g.box[3] for g in digits]))
+        height = float(np.median([g.size for g in digits]))
         run: list[ReadGlyph] = []
         between: list[ReadGlyph] = []  # marks since the last digit
         for g in lines[line]:
@@ -52,9 +51,10 @@ def numbers_in(glyphs: tuple[ReadGlyph, ...]) -> list[Number]:
 
 
 def _gap(prev: ReadGlyph, between: list[ReadGlyph], g: ReadGlyph) -> float:
-    narrow = all(m.box[2] < BRIDGE_ASPECT * m.box[3] for m in between)
+    """The widest space along the line from prev to g, on the levelled page."""
+    narrow = all(m.span[1] - m.span[0] < BRACKET_ASPECT * m.size for m in between)
     path = [prev, *between, g] if narrow else [prev, g]  # a word between numbers parts them
-    return max(b.box[0] - (a.box[0] + a.box[2]) for a, b in itertools.pairwise(path))
+    return max(b.span[0] - a.span[1] for a, b in itertools.pairwise(path))
 
 
 def _trimmed(run: list[ReadGlyph]) -> list[ReadGlyph]:

@@ -77,17 +77,20 @@ class Classifier:
                 x, y, w, h = g.box
                 cut = round(w * share)
                 size = g.crop.shape[0]
-                read.append(ReadGlyph((x, y, cut, h), g.line, left, size))
-                read.append(ReadGlyph((x + cut, y, w - cut, h), g.line, right, size))
+                x0, x1 = g.span
+                mid = x0 + (x1 - x0) * share
+                read.append(ReadGlyph((x, y, cut, h), g.line, left, size, (x0, mid)))
+                read.append(ReadGlyph((x + cut, y, w - cut, h), g.line, right, size, (mid, x1)))
             else:
                 p = _as_digit(p) if i in inside and p[NOT_DIGIT] < ADOPT_DOUBT else p
-                read.append(ReadGlyph(g.box, g.line, p, g.crop.shape[0], g.border))
+                read.append(ReadGlyph(g.box, g.line, p, g.crop.shape[0], g.span, g.border))
         return Classified(frame=glyphs.frame, glyphs=tuple(read))
 
     def _upright(self, glyphs: Glyphs) -> tuple[Glyphs, list[np.ndarray], np.ndarray]:
         """Read the glyphs as they come and, when the model doubts them, turned half round:
         a sheet held upside down (or sideways, which localize levels either way up) reads
-        well only one way. The turned reading keeps its glyphs in reversed order."""
+        well only one way. The turned reading keeps its glyphs in reversed order, their
+        spans mirrored."""
         crops = [g.crop for g in glyphs.glyphs]
         probs = self.probabilities(normalize_batch(crops))
         # Writing levelled from sideways is up one way or the other with no preference:
@@ -107,7 +110,7 @@ class Classifier:
             return glyphs, crops, probs
         last = max(g.line for g in glyphs.glyphs)
         flipped = tuple(
-            replace(g, line=last - g.line, crop=c)
+            replace(g, line=last - g.line, crop=c, span=(-g.span[1], -g.span[0]))
             for g, c in zip(glyphs.glyphs[::-1], turned, strict=True)
         )
         turned_glyphs = Glyphs(frame=glyphs.frame, glyphs=flipped, levelled=glyphs.levelled)
@@ -167,8 +170,8 @@ def _inside_numbers(glyphs: tuple[Glyph, ...], probs: np.ndarray) -> set[int]:
     """Marks the model calls "not a digit" that sit between two digits of one number, as
     tall as they: a bold, blurred or broken digit, or two touching. Not a bracket, too
     narrow (a "1" the model doubts is lost with it); a word stands at a number's end, and
-    localize drops a dash as too short. Sizes come from the crops, which are level where
-    the frame boxes of a turned sheet are not."""
+    localize drops a dash as too short. Sizes and gaps are taken on the levelled page,
+    where the frame boxes of a turned sheet are not level."""
     digit = probs.argmax(axis=1) != NOT_DIGIT
     inside = set()
     for i in np.flatnonzero(~digit):
@@ -178,10 +181,11 @@ def _inside_numbers(glyphs: tuple[Glyph, ...], probs: np.ndarray) -> set[int]:
         if not left or not right:
             continue
         a, b = glyphs[left[-1]], glyphs[right[0]]
-        reach = GAP_FACTOR * (a.box[3] + b.box[3]) / 2
-        near = g.box[0] - (a.box[0] + a.box[2]) < reach and b.box[0] - sum(g.box[::2]) < reach
+        height = (a.crop.shape[0] + b.crop.shape[0]) / 2
+        reach = GAP_FACTOR * height
+        near = g.span[0] - a.span[1] < reach and b.span[0] - g.span[1] < reach
         h, w = g.crop.shape
-        tall = h > TALL_SHARE * (a.crop.shape[0] + b.crop.shape[0]) / 2
+        tall = h > TALL_SHARE * height
         if near and tall and w > BRACKET_ASPECT * h:
             inside.add(int(i))
     return inside

@@ -274,7 +274,8 @@ def localize(page: Page) -> Glyphs:
                 continue
             box = _frame_box(b, back, page.scale)
             border = _along_step(b, page, back)
-            glyphs.append(Glyph(box=box, line=index, crop=b.crop(ink), border=border))
+            span = (float(b.x0), float(b.x1))
+            glyphs.append(Glyph(box, index, b.crop(ink), span, border))
     levelled = angle if back is not None else 0.0
     return Glyphs(frame=page.frame, glyphs=tuple(glyphs), levelled=levelled)
 

@@ -36,6 +36,9 @@ class Glyph:
     box: Box  # in frame pixels
     line: int  # text line, in reading order
     crop: np.ndarray  # the glyph's ink, page pixels
+    # Left and right edge of its ink along its text line, page pixels on the levelled page:
+    # on a turned sheet the frame box's x says little about the gaps between glyphs.
+    span: tuple[float, float]
     border: bool = False  # a thin mark along a step in the paper's light: the sheet's edge?
 
 
@@ -52,6 +55,7 @@ class ReadGlyph:
     line: int
     probs: np.ndarray  # float32 [11]: digits 0-9, then "not a digit"
     size: int  # height of its ink on the levelled page (a turned sheet's boxes are not level)
+    span: tuple[float, float]  # see Glyph.span
     border: bool = False  # see Glyph.border
 
     @property
