@@ -15,6 +15,7 @@ import numpy as np
 from .messages import NOT_DIGIT, Classified, Number, ReadGlyph, Reading
 
 MIN_DIGITS = 3  # shorter runs are stray marks, not phone numbers
+MAX_DIGITS = 15  # no phone number is longer (E.164)
 PHONE_DIGITS = 7  # a run at least this long is preferred as the main number
 SAME_SIZE = 0.9  # numbers written at least this share of the tallest's height are alike
 SHORT_END = 0.8  # marks at a number's end shorter than this share of its height: a word?
@@ -36,18 +37,32 @@ def numbers_in(glyphs: tuple[ReadGlyph, ...]) -> list[Number]:
             continue
         height = float(np.median([g.size for g in digits]))
         run: list[ReadGlyph] = []
+        gaps: list[float] = []  # gaps[i]: the space between run[i] and run[i + 1]
         between: list[ReadGlyph] = []  # marks since the last digit
         for g in lines[line]:
             if not g.is_digit:
                 between.append(g)
                 continue
-            if run and _gap(run[-1], between, g) > GAP_FACTOR * height:
-                runs.append(run)
-                run = []
+            if run:
+                gap = _gap(run[-1], between, g)
+                if gap > GAP_FACTOR * height:
+                    runs += _parted(run, gaps)
+                    run, gaps = [], []
+                else:
+                    gaps.append(gap)
             run.append(g)
             between = []
-        runs.append(run)
+        runs += _parted(run, gaps)
     return [_number(r) for r in map(_trimmed, runs) if len(r) >= MIN_DIGITS]
+
+
+def _parted(run: list[ReadGlyph], gaps: list[float]) -> list[list[ReadGlyph]]:
+    """A run longer than any phone number is two numbers written close: part it at its
+    widest gap."""
+    if len(run) <= MAX_DIGITS:
+        return [run]
+    i = int(np.argmax(gaps)) + 1
+    return _parted(run[:i], gaps[: i - 1]) + _parted(run[i:], gaps[i:])
 
 
 def _gap(prev: ReadGlyph, between: list[ReadGlyph], g: ReadGlyph) -> float:

@@ -303,6 +303,21 @@ def test_numbers_on_a_sideways_sheet_are_parted_along_their_line():
     assert [n.digits for n in numbers_in((*first, *second))] == ["4155550132", "2065550100"]
 
 
+def test_two_numbers_written_close_are_parted_at_their_widest_gap():
+    from pipeline.assemble import numbers_in
+    from pipeline.messages import ReadGlyph
+
+    def mark(x: int, digit: int) -> ReadGlyph:
+        probs = np.eye(11, dtype=np.float32)[digit]
+        return ReadGlyph((x, 0, 30, 40), 0, probs, 40, (x, x + 30))
+
+    # 1.8 digit heights apart: closer than numbers usually stand, but 20 digits together
+    # are longer than any phone number.
+    first = [mark(40 * i, int(d)) for i, d in enumerate("4155550132")]
+    second = [mark(462 + 40 * i, int(d)) for i, d in enumerate("2065550100")]
+    assert [n.digits for n in numbers_in((*first, *second))] == ["4155550132", "2065550100"]
+
+
 @pytest.mark.parametrize("seed", [2, 7, 12])
 def test_a_sideways_two_by_two_sheet_reads_as_four_numbers(classifier, seed):
     # Measured on frame boxes, each row's two numbers joined into one of 20 digits.
