@@ -17,7 +17,7 @@ from .messages import NOT_DIGIT, Classified, Number, ReadGlyph, Reading
 MIN_DIGITS = 3  # shorter runs are stray marks, not phone numbers
 MAX_DIGITS = 15  # no phone number is longer (E.164)
 PHONE_DIGITS = 7  # a run at least this long is preferred as the main number
-SAME_SIZE = 0.9  # numbers written at least this share of the tallest's height are alike
+SAME_SIZE = 0.85  # numbers at least this share of the tallest's height are written alike
 SHORT_END = 0.8  # marks at a number's end shorter than this share of its height: a word?
 GAP_FACTOR = 2.0  # a gap wider than this many digit heights (levelled) starts another number
 BRACKET_ASPECT = 0.45  # a mark narrower than this times its height is a bracket or slash
