@@ -8,6 +8,7 @@ the share of those frames that agree with it digit for digit.
 from __future__ import annotations
 
 import itertools
+import statistics
 from collections import Counter, deque
 
 import numpy as np
@@ -32,15 +33,16 @@ def numbers_in(glyphs: tuple[ReadGlyph, ...]) -> list[Number]:
     for g in glyphs:
         lines.setdefault(g.line, []).append(g)
     for line in sorted(lines):
-        digits = [g for g in lines[line] if g.is_digit]
-        if not digits:
+        digit = [g.is_digit for g in lines[line]]  # an argmax each: asked once
+        sizes = [g.size for g, d in zip(lines[line], digit, strict=True) if d]
+        if not sizes:
             continue
-        height = float(np.median([g.size for g in digits]))
+        height = float(statistics.median(sizes))
         run: list[ReadGlyph] = []
         gaps: list[float] = []  # gaps[i]: the space between run[i] and run[i + 1]
         between: list[ReadGlyph] = []  # marks since the last digit
-        for g in lines[line]:
-            if not g.is_digit:
+        for g, d in zip(lines[line], digit, strict=True):
+            if not d:
                 between.append(g)
                 continue
             if run:
@@ -82,7 +84,7 @@ def _trimmed(run: list[ReadGlyph]) -> list[ReadGlyph]:
         run = run[:-1]
     if len(run) < MIN_DIGITS:
         return run
-    tall = SHORT_END * float(np.median([g.size for g in run]))
+    tall = SHORT_END * float(statistics.median(g.size for g in run))
     short = [g.size < tall for g in run]
     head = next((i for i, s in enumerate(short) if not s), len(run))
     tail = next((i for i, s in enumerate(reversed(short)) if not s), len(run))
@@ -91,7 +93,7 @@ def _trimmed(run: list[ReadGlyph]) -> list[ReadGlyph]:
 
 def _number(run: list[ReadGlyph]) -> Number:
     probs = np.stack([g.probs[:NOT_DIGIT] for g in run]).astype(np.float32)
-    size = float(np.median([g.size for g in run]))
+    size = float(statistics.median(g.size for g in run))
     return Number(probs=probs, boxes=tuple(g.box for g in run), size=size)
 
 
@@ -133,6 +135,7 @@ class Assembler:
         same = [n for n in self.recent if n and len(n.boxes) == length]
         probs = np.mean([n.probs for n in same], axis=0).astype(np.float32)
         fused = Number(probs=probs, boxes=same[-1].boxes, size=same[-1].size)
-        agree = sum(n.digits == fused.digits for n in same)
+        want = fused.digits
+        agree = sum(n.digits == want for n in same)
         # Out of the whole window: a reading seen in one frame so far is not yet steady.
         return fused, agree / (self.recent.maxlen or len(self.recent))

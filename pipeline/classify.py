@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import replace
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -197,26 +199,30 @@ def _brackets(glyphs: tuple[Glyph, ...], probs: np.ndarray) -> set[int]:
     straight or slants. One of the two must be doubted as a 1 and bow clearly; its partner
     then need only bow a little, however sure the model is of it. Alone, a bowed "1" is
     still sometimes a 1."""
-    best = probs.argmax(axis=1)
+    best = probs.argmax(axis=1).tolist()
     heights: dict[int, list[int]] = {}
     for g, b in zip(glyphs, best, strict=True):
         if b != NOT_DIGIT:
             heights.setdefault(g.line, []).append(g.crop.shape[0])
-    digit_height = {line: float(np.median(hs)) for line, hs in heights.items()}
 
-    def bow(i: int, side: int) -> float:
-        """How far glyph i bows towards `side`; 0 unless it is narrow and as tall as the
-        digits of its line (a bracket spans what it encloses; a speck may bow too)."""
-        h, w = glyphs[i].crop.shape
-        tall = h >= BRACKET_HEIGHT * digit_height.get(glyphs[i].line, 0.0)
-        return side * _bow(glyphs[i].crop) if tall and w < BRACKET_ASPECT * h else 0.0
+    @cache
+    def bow(i: int) -> float:
+        """How far glyph i bows to the right; 0 unless it is a narrow 1 or non-digit as tall
+        as the digits of its line (a bracket spans what it encloses; a speck may bow too)."""
+        g = glyphs[i]
+        h, w = g.crop.shape
+        if best[i] not in (1, NOT_DIGIT) or w >= BRACKET_ASPECT * h or g.line not in heights:
+            return 0.0
+        if h < BRACKET_HEIGHT * statistics.median(heights[g.line]):
+            return 0.0
+        return _bow(g.crop)
 
     def clear(i: int, side: int) -> bool:
-        doubt = best[i] == NOT_DIGIT or (best[i] == 1 and probs[i, 1] < BRACKET_DOUBT)
-        return bool(doubt and bow(i, side) > BOW)
+        doubt = best[i] == NOT_DIGIT or probs[i, 1] < BRACKET_DOUBT
+        return doubt and side * bow(i) > BOW
 
     def bracket(i: int, side: int) -> bool:
-        return best[i] in (1, NOT_DIGIT) and bow(i, side) > PARTNER_BOW
+        return side * bow(i) > PARTNER_BOW
 
     def partner(i: int, side: int) -> int | None:
         """The bracket that closes (side -1, "(" at i) or opens (side 1) the clear bracket i
