@@ -19,6 +19,7 @@ MIN_DIGITS = 3  # shorter runs are stray marks, not phone numbers
 MAX_DIGITS = 15  # no phone number is longer (E.164)
 PHONE_DIGITS = 7  # a run at least this long is preferred as the main number
 SAME_SIZE = 0.85  # numbers at least this share of the tallest's height are written alike
+PLUS = 0.7  # a square mark under this share of the digits' height, first in a number: a "+"
 SHORT_END = 0.8  # marks at a number's end shorter than this share of its height: a word?
 GAP_FACTOR = 2.0  # a gap wider than this many digit heights (levelled) starts another number
 BRACKET_ASPECT = 0.45  # a mark narrower than this times its height is a bracket or slash
@@ -77,18 +78,22 @@ def _gap(prev: ReadGlyph, between: list[ReadGlyph], g: ReadGlyph) -> float:
 def _trimmed(run: list[ReadGlyph]) -> list[ReadGlyph]:
     """A piece of the sheet's border stands beside a number, never inside it; so does a word
     whose letters read as digits: two or more marks at an end, all shorter than the digits
-    (one short mark is as often a digit written small)."""
+    (one short mark is as often a digit written small), and a "+" read as a 4 or 7 before
+    it: shorter still, and as wide as tall."""
     while run and run[0].border:
         run = run[1:]
     while run and run[-1].border:
         run = run[:-1]
     if len(run) < MIN_DIGITS:
         return run
-    tall = SHORT_END * float(statistics.median(g.size for g in run))
-    short = [g.size < tall for g in run]
+    median = float(statistics.median(g.size for g in run))
+    short = [g.size < SHORT_END * median for g in run]
     head = next((i for i, s in enumerate(short) if not s), len(run))
     tail = next((i for i, s in enumerate(reversed(short)) if not s), len(run))
-    return run[head if head >= 2 else 0 : len(run) - (tail if tail >= 2 else 0)]
+    first = run[0]
+    plus = first.size < PLUS * median and 0.75 < (first.span[1] - first.span[0]) / first.size < 1.33
+    head = head if head >= 2 else int(plus)
+    return run[head : len(run) - (tail if tail >= 2 else 0)]
 
 
 def _number(run: list[ReadGlyph]) -> Number:

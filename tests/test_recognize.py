@@ -358,3 +358,6 @@ def test_a_word_read_as_digits_at_a_numbers_end_is_left_out():
     assert [n.digits for n in numbers_in((*word, *number))] == ["5105550627"]
     # One short mark at an end is as often a digit written small: it stays.
     assert [n.digits for n in numbers_in((word[-1], *number))] == ["65105550627"]
+    # A "+" before the number reads as a sure 4: shorter than a digit, and as wide as tall.
+    plus = ReadGlyph((80, 8, 26, 26), 0, np.eye(11, dtype=np.float32)[4], 26, (80, 106))
+    assert [n.digits for n in numbers_in((plus, *number))] == ["5105550627"]
