@@ -19,7 +19,8 @@ NUM_CLASSES = 11
 SPLIT_ASPECT = 0.6  # a "not a digit" mark wider than this times its height may be two digits
 WIDE_PAIR_ASPECT = 0.9  # ... and one this wide inside a number is split on weaker evidence
 SPLIT_SHARES = np.linspace(0.25, 0.75, 7)  # where to try cutting it, as shares of its width
-SPLIT_SURE = 0.9  # both halves must be digits at least this sure
+SPLIT_SURE = 0.9  # both halves must be digits at least this sure ...
+PAIR_ASPECT = 1.2  # ... unless the mark is this wide: no digit is, so the surest cut wins
 TALL_SHARE = 0.6  # a mark inside a number at least this share of its neighbours' height
 ADOPT_DOUBT = 0.9  # ... and read as one digit only if the model is less sure than this it is none
 BRACKET_DOUBT = 0.85  # a narrow "1" less sure than this may be a bracket ...
@@ -126,7 +127,8 @@ class Classifier:
         calls "not a digit". Width alone cannot tell a pair from a wide single digit, so
         try a few cuts and keep one where the model is sure of both halves or, for a mark
         inside a number and as wide as a pair of round digits, surer of both halves than
-        of the mark as one digit (a narrower doubtful mark is more often one digit).
+        of the mark as one digit (a narrower doubtful mark is more often one digit); a mark
+        wider than any digit is cut where both halves read as digits, however doubtfully.
         Returns glyph index -> (cut as a share of the width, left probs, right probs)."""
         # Only on lines that hold digits: the blotches of a desk behind the sheet are many,
         # and seven cuts each cost as much as the rest of the frame.
@@ -156,7 +158,7 @@ class Classifier:
                 left, right = _as_digit(left), _as_digit(right)
             else:
                 digits = left.argmax() != NOT_DIGIT and right.argmax() != NOT_DIGIT
-                ok = digits and sure > SPLIT_SURE
+                ok = digits and (sure > SPLIT_SURE or w > PAIR_ASPECT * h)
             if ok and sure > sureness.get(i, 0.0):
                 best[i], sureness[i] = (share, left, right), sure
         return best

@@ -182,6 +182,20 @@ def _written(digit: int, index: int = 1) -> np.ndarray:
     return g[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
 
 
+@pytest.mark.parametrize(("a", "b", "ia", "ib"), [(0, 4, 2, 3), (4, 7, 3, 1), (8, 4, 2, 3)])
+def test_a_pair_wider_than_any_digit_is_split_where_both_halves_read(classifier, a, b, ia, ib):
+    # Two digits written into each other at a number's start: the model doubts one half
+    # at every cut, but a mark 1.2 times as wide as tall is no single digit.
+    left, right = _written(a, ia), _written(b, ib)
+    pair = np.zeros((max(left.shape[0], right.shape[0]), left.shape[1] + right.shape[1] - 4),
+                    np.uint8)
+    pair[: left.shape[0], : left.shape[1]] = left
+    tail = pair[: right.shape[0], left.shape[1] - 4 :]
+    np.maximum(tail, right, out=tail)
+    out = classifier(_row([pair, _written(5, 1), _written(5, 2), _written(0, 1)]))
+    assert "".join(str(g.digit) for g in out.glyphs if g.is_digit) == f"{a}{b}550"
+
+
 def test_a_doubtful_digit_inside_a_number_is_read_with_its_doubt(classifier):
     from pipeline.assemble import numbers_in
     from pipeline.messages import NOT_DIGIT
