@@ -91,8 +91,8 @@ def _trimmed(run: list[ReadGlyph]) -> list[ReadGlyph]:
     head = next((i for i, s in enumerate(short) if not s), len(run))
     tail = next((i for i, s in enumerate(reversed(short)) if not s), len(run))
     first = run[0]
-    plus = first.size < PLUS * median and 0.75 < (first.span[1] - first.span[0]) / first.size < 1.33
-    head = head if head >= 2 else int(plus)
+    square = 0.75 < (first.span[1] - first.span[0]) / first.size < 1 / 0.75
+    head = head if head >= 2 else int(square and first.size < PLUS * median)
     return run[head : len(run) - (tail if tail >= 2 else 0)]
 
 
