@@ -21,6 +21,7 @@ WIDE_PAIR_ASPECT = 0.9  # ... and one this wide inside a number is split on weak
 SPLIT_SHARES = np.linspace(0.25, 0.75, 7)  # where to try cutting it, as shares of its width
 SPLIT_SURE = 0.9  # both halves must be digits at least this sure ...
 PAIR_ASPECT = 1.2  # ... unless the mark is this wide: no digit is, so the surest cut wins
+TRIPLE_ASPECT = 1.5  # ... and one this wide that no cut parts in two may be three digits
 TALL_SHARE = 0.6  # a mark inside a number at least this share of its neighbours' height
 ADOPT_DOUBT = 0.9  # ... and read as one digit only if the model is less sure than this it is none
 BRACKET_DOUBT = 0.85  # a narrow "1" less sure than this may be a bracket ...
@@ -76,14 +77,12 @@ class Classifier:
         read: list[ReadGlyph] = []
         for i, (g, p) in enumerate(zip(glyphs.glyphs, probs, strict=True)):
             if i in splits:
-                share, left, right = splits[i]
                 x, y, w, h = g.box
-                cut = round(w * share)
-                size = g.crop.shape[0]
                 x0, x1 = g.span
-                mid = x0 + (x1 - x0) * share
-                read.append(ReadGlyph((x, y, cut, h), g.line, left, size, (x0, mid)))
-                read.append(ReadGlyph((x + cut, y, w - cut, h), g.line, right, size, (mid, x1)))
+                for a, b, part in splits[i]:
+                    box = (x + round(w * a), y, round(w * b) - round(w * a), h)
+                    span = (x0 + (x1 - x0) * a, x0 + (x1 - x0) * b)
+                    read.append(ReadGlyph(box, g.line, part, g.crop.shape[0], span))
             else:
                 p = _as_digit(p) if i in inside and p[NOT_DIGIT] < ADOPT_DOUBT else p
                 read.append(ReadGlyph(g.box, g.line, p, g.crop.shape[0], g.span, g.border))
@@ -122,14 +121,16 @@ class Classifier:
     def _split_touching(
         self, glyphs: tuple[Glyph, ...], crops: list[np.ndarray], probs: np.ndarray,
         inside: set[int],
-    ) -> dict[int, tuple[float, np.ndarray, np.ndarray]]:
+    ) -> dict[int, list[tuple[float, float, np.ndarray]]]:
         """Two digits written touching come out of localize as one wide mark that the model
         calls "not a digit". Width alone cannot tell a pair from a wide single digit, so
         try a few cuts and keep one where the model is sure of both halves or, for a mark
         inside a number and as wide as a pair of round digits, surer of both halves than
         of the mark as one digit (a narrower doubtful mark is more often one digit); a mark
         wider than any digit is cut where both halves read as digits, however doubtfully.
-        Returns glyph index -> (cut as a share of the width, left probs, right probs)."""
+        A mark as wide as three digits that no cut parts in two is tried as one sure digit
+        beside a pair. Returns glyph index -> its parts: (start, end) as shares of its width,
+        and their probabilities."""
         # Only on lines that hold digits: the blotches of a desk behind the sheet are many,
         # and seven cuts each cost as much as the rest of the frame.
         digit_lines = {
@@ -161,6 +162,48 @@ class Classifier:
                 ok = digits and (sure > SPLIT_SURE or w > PAIR_ASPECT * h)
             if ok and sure > sureness.get(i, 0.0):
                 best[i], sureness[i] = (share, left, right), sure
+        parts = {i: [(0.0, s, left), (s, 1.0, right)] for i, (s, left, right) in best.items()}
+        for i in wide:
+            h, w = crops[i].shape
+            if i not in parts and w > TRIPLE_ASPECT * h:
+                mine = [(s, lr) for (j, s), lr in zip(cuts, pairs, strict=True) if j == i]
+                if (three := self._triple(crops[i], mine)) is not None:
+                    parts[i] = three
+        return parts
+
+    def _triple(
+        self, crop: np.ndarray, cuts: list[tuple[float, np.ndarray]]
+    ) -> list[tuple[float, float, np.ndarray]] | None:
+        """Three digits written into each other: a cut that leaves one sure digit and a
+        "not a digit" as wide as a pair, and a cut of that pair into two digits."""
+        h, w = crop.shape
+        tries = []  # the pair's (start, end) as shares of the width, and the sure digit's part
+        for share, (left, right) in cuts:
+            for single, rest, (a, b), part in (
+                (left, right, (share, 1.0), (0.0, share, left)),
+                (right, left, (0.0, share), (share, 1.0, right)),
+            ):
+                sure = single.argmax() != NOT_DIGIT and single.max() > SPLIT_SURE
+                if sure and rest.argmax() == NOT_DIGIT and (b - a) * w > SPLIT_ASPECT * h:
+                    tries.append((a, b, part))
+        if not tries:
+            return None
+        halves = []
+        for a, b, _ in tries:
+            for t in SPLIT_SHARES:
+                halves += cut(crop[:, round(w * a) : round(w * b)], t)
+        shape = (len(tries), len(SPLIT_SHARES), 2, NUM_CLASSES)
+        probs = self.probabilities(normalize_batch(halves)).reshape(shape)
+        best, surest = None, 0.0
+        for (a, b, single), options in zip(tries, probs, strict=True):
+            for t, (left, right) in zip(SPLIT_SHARES, options, strict=True):
+                if left.argmax() == NOT_DIGIT or right.argmax() == NOT_DIGIT:
+                    continue
+                sure = min(p[:NOT_DIGIT].max() for p in (left, right, single[2]))
+                if sure > surest:
+                    m = a + (b - a) * t
+                    best = sorted([single, (a, m, left), (m, b, right)], key=lambda q: q[0])
+                    surest = sure
         return best
 
 

@@ -182,18 +182,35 @@ def _written(digit: int, index: int = 1) -> np.ndarray:
     return g[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
 
 
+def _merged(*written: np.ndarray) -> np.ndarray:
+    """Digits written into each other, 4 columns shared by each two: one mark."""
+    out = np.zeros((max(w.shape[0] for w in written),
+                    sum(w.shape[1] for w in written) - 4 * (len(written) - 1)), np.uint8)
+    x = 0
+    for w in written:
+        part = out[: w.shape[0], x : x + w.shape[1]]
+        np.maximum(part, w, out=part)
+        x += w.shape[1] - 4
+    return out
+
+
 @pytest.mark.parametrize(("a", "b", "ia", "ib"), [(0, 4, 2, 3), (4, 7, 3, 1), (8, 4, 2, 3)])
 def test_a_pair_wider_than_any_digit_is_split_where_both_halves_read(classifier, a, b, ia, ib):
     # Two digits written into each other at a number's start: the model doubts one half
     # at every cut, but a mark 1.2 times as wide as tall is no single digit.
-    left, right = _written(a, ia), _written(b, ib)
-    pair = np.zeros((max(left.shape[0], right.shape[0]), left.shape[1] + right.shape[1] - 4),
-                    np.uint8)
-    pair[: left.shape[0], : left.shape[1]] = left
-    tail = pair[: right.shape[0], left.shape[1] - 4 :]
-    np.maximum(tail, right, out=tail)
+    pair = _merged(_written(a, ia), _written(b, ib))
     out = classifier(_row([pair, _written(5, 1), _written(5, 2), _written(0, 1)]))
     assert "".join(str(g.digit) for g in out.glyphs if g.is_digit) == f"{a}{b}550"
+
+
+@pytest.mark.parametrize("digits", [((8, 1), (6, 1), (5, 1)), ((5, 3), (9, 3), (2, 1)),
+                                    ((0, 2), (2, 2), (4, 1))])
+def test_three_digits_written_into_each_other_are_read(classifier, digits):
+    # No cut parts the mark in two digits: one sure digit and a pair, then the pair.
+    three = _merged(*(_written(d, i) for d, i in digits))
+    out = classifier(_row([three, _written(5, 1), _written(5, 2), _written(0, 1)]))
+    read = "".join(str(g.digit) for g in out.glyphs if g.is_digit)
+    assert read == "".join(str(d) for d, _ in digits) + "550"
 
 
 def test_a_doubtful_digit_inside_a_number_is_read_with_its_doubt(classifier):
