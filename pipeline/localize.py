@@ -34,6 +34,7 @@ BARE_INK = 64  # a cell with less ink than this (of 255) is bare: grid lines and
 LINE_WIDTH = 3  # px: printed grid lines and rules in the ink mask are at most this wide
 SOLID = 0.6  # a mark too large for a digit and at least this much ink within its outline
 ALONG_STEP = 0.5  # a thin mark with a light step beside this share of its rows (and above, below)
+RULED = 0.8  # ... or with ink at half its own beside this share of the rows above and below
 MIN_SKEW = 2.0  # degrees; below this lines still group, and the estimate is that noisy
 # Any slant: past 60 degrees which way is up is unknown here; classify checks the flip.
 _ANGLES = np.arange(-90.0, 90.5, 1.0)
@@ -281,9 +282,10 @@ def localize(page: Page) -> Glyphs:
 
 
 def _along_step(b: _Blob, page: Page, back: np.ndarray | None) -> bool:
-    """A thin mark on a step in the paper's light that runs on above and below it: a piece
-    of the border of the sheet (or of a sticky note), which the classifier reads as a 1.
-    Only flagged here: assemble drops it at a number's ends, where such pieces stand."""
+    """A thin mark on a step in the paper's light that runs on above and below it (a piece
+    of the border of the sheet or of a sticky note), or on a printed line that does: the
+    classifier reads either as a 1. Only flagged here: assemble drops it at a number's
+    ends, where such pieces stand."""
     if not b.thin:
         return False
     x0, y0, x1, y1 = (int(v) // BG_FACTOR for v in _page_corners(b, back))
@@ -293,7 +295,22 @@ def _along_step(b: _Blob, page: Page, back: np.ndarray | None) -> bool:
         rows = page.steps[max(top, 0) : max(bottom, 0), max(x0 - 1, 0) : x1 + 2]
         return rows.size > 0 and float(rows.any(axis=1).mean()) > ALONG_STEP
 
-    return along(y0, y1 + 1) and along(y0 - h, y0) and along(y1 + 1, y1 + 1 + h)
+    if along(y0, y1 + 1) and along(y0 - h, y0) and along(y1 + 1, y1 + 1 + h):
+        return True
+    # Or a piece of a printed rule or grid line, dark enough here to pass for ink: the line
+    # runs on above and below, fainter than where the mask caught it.
+    x0, y0, x1, y1 = (int(v) for v in _page_corners(b, back))
+    h = y1 - y0 + 1
+    own = page.ink[y0 : y1 + 1, x0 : x1 + 1][page.mask[y0 : y1 + 1, x0 : x1 + 1] > 0]
+    if not own.size:
+        return False
+    faint = 0.5 * float(own.mean())
+
+    def ruled(top: int, bottom: int) -> bool:
+        rows = page.ink[max(top, 0) : max(bottom, 0), max(x0 - 1, 0) : x1 + 2]
+        return rows.size > 0 and float((rows > faint).any(axis=1).mean()) > RULED
+
+    return ruled(y0 - h, y0) and ruled(y1 + 1, y1 + 1 + h)
 
 
 def _page_corners(b: _Blob, back: np.ndarray | None) -> tuple[float, float, float, float]:

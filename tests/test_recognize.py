@@ -368,6 +368,14 @@ def test_a_sideways_two_by_two_sheet_reads_as_four_numbers(classifier, seed):
     assert [n.digits for n in numbers_in(glyphs)] == texts
 
 
+@pytest.mark.parametrize("seed", [65, 138, 157])
+def test_a_piece_of_a_ruled_line_is_not_a_one(classifier, seed):
+    # A ruled sheet held level: a piece of its margin line, dark enough there to pass for
+    # ink, stood before the number as a sure "1" ("14155550132").
+    read = _main_number(classifier, ["415 555 0132"], seed, rotation=0.0, paper="ruled")
+    assert read == "4155550132"
+
+
 @pytest.mark.parametrize("seed", [27, 48, 102, 131])
 def test_a_piece_of_the_sheets_border_is_not_a_one(classifier, seed):
     # Pages on which a piece of the sheet's edge beside the number reads as a sure "1".
