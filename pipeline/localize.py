@@ -290,12 +290,8 @@ def _along_step(b: _Blob, page: Page, back: np.ndarray | None) -> bool:
         return False
     x0, y0, x1, y1 = (int(v) // BG_FACTOR for v in _page_corners(b, back))
     h = y1 - y0 + 1
-
-    def along(top: int, bottom: int) -> bool:
-        rows = page.steps[max(top, 0) : max(bottom, 0), max(x0 - 1, 0) : x1 + 2]
-        return rows.size > 0 and float(rows.any(axis=1).mean()) > ALONG_STEP
-
-    if along(y0, y1 + 1) and along(y0 - h, y0) and along(y1 + 1, y1 + 1 + h):
+    if all(_rows_marked(page.steps, x0, x1, top, bottom, 0) > ALONG_STEP
+           for top, bottom in ((y0, y1 + 1), (y0 - h, y0), (y1 + 1, y1 + 1 + h))):
         return True
     # Or a piece of a printed rule or grid line, dark enough here to pass for ink: the line
     # runs on above and below, fainter than where the mask caught it.
@@ -305,12 +301,16 @@ def _along_step(b: _Blob, page: Page, back: np.ndarray | None) -> bool:
     if not own.size:
         return False
     faint = 0.5 * float(own.mean())
+    return all(_rows_marked(page.ink, x0, x1, top, bottom, faint) > RULED
+               for top, bottom in ((y0 - h, y0), (y1 + 1, y1 + 1 + h)))
 
-    def ruled(top: int, bottom: int) -> bool:
-        rows = page.ink[max(top, 0) : max(bottom, 0), max(x0 - 1, 0) : x1 + 2]
-        return rows.size > 0 and float((rows > faint).any(axis=1).mean()) > RULED
 
-    return ruled(y0 - h, y0) and ruled(y1 + 1, y1 + 1 + h)
+def _rows_marked(image: np.ndarray, x0: int, x1: int, top: int, bottom: int,
+                 above: float) -> float:
+    """Share of the rows top..bottom with a pixel over `above` in columns x0 - 1..x1 + 1
+    (0 when the rows lie off the image)."""
+    rows = image[max(top, 0) : max(bottom, 0), max(x0 - 1, 0) : x1 + 2]
+    return float((rows > above).any(axis=1).mean()) if rows.size else 0.0
 
 
 def _page_corners(b: _Blob, back: np.ndarray | None) -> tuple[float, float, float, float]:

@@ -39,7 +39,7 @@ class Glyph:
     # Left and right edge of its ink along its text line, page pixels on the levelled page:
     # on a turned sheet the frame box's x says little about the gaps between glyphs.
     span: tuple[float, float]
-    border: bool = False  # a thin mark along a step in the paper's light: the sheet's edge?
+    border: bool = False  # a thin mark on the sheet's edge or a printed line (localize)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
