@@ -305,32 +305,36 @@ def test_the_larger_number_on_a_turned_sheet_is_the_main_one(classifier, seed):
     assert read == "4155550132"
 
 
+def _mark(cls: int, x: int, width: int = 30, height: int = 40, box=None):
+    """A glyph read as class `cls` for sure, `width` wide along its line from x and
+    `height` tall on the levelled page; its frame box is level unless given."""
+    from pipeline.messages import ReadGlyph
+
+    probs = np.eye(11, dtype=np.float32)[cls]
+    return ReadGlyph(box or (x, 0, width, height), 0, probs, height, (x, x + width))
+
+
 def test_a_bracket_between_digits_does_not_part_the_number():
     from pipeline.assemble import numbers_in
-    from pipeline.messages import NOT_DIGIT, ReadGlyph
-
-    def mark(x: int, w: int, cls: int) -> ReadGlyph:
-        return ReadGlyph((x, 0, w, 40), 0, np.eye(11, dtype=np.float32)[cls], 40, (x, x + w))
+    from pipeline.messages import NOT_DIGIT
 
     # "(650) 555": from the 0 to the next 5 is wider than a number's gap (two heights),
     # but on either side of the bracket it is not.
-    left = [mark(x, 30, d) for x, d in ((0, 6), (40, 5), (80, 0))]
-    right = [mark(x, 30, 5) for x in (200, 240, 280)]
-    bracket = [mark(140, 14, NOT_DIGIT)]
+    left = [_mark(d, x) for x, d in ((0, 6), (40, 5), (80, 0))]
+    right = [_mark(5, x) for x in (200, 240, 280)]
+    bracket = [_mark(NOT_DIGIT, 140, 14)]
     assert [n.digits for n in numbers_in((*left, *bracket, *right))] == ["650555"]
-    word = [mark(126, 60, NOT_DIGIT)]  # "or" between two numbers: they stay two
+    word = [_mark(NOT_DIGIT, 126, 60)]  # "or" between two numbers: they stay two
     assert [n.digits for n in numbers_in((*left, *word, *right))] == ["650", "555"]
 
 
 def test_numbers_on_a_sideways_sheet_are_parted_along_their_line():
     from pipeline.assemble import numbers_in
-    from pipeline.messages import ReadGlyph
 
     # On a sheet held sideways the frame boxes of one line stand one above the other, so
     # their x says nothing of the gaps; the gaps are measured along the levelled line.
-    def mark(along: int, digit: int) -> ReadGlyph:
-        probs = np.eye(11, dtype=np.float32)[digit]
-        return ReadGlyph((100, along, 40, 30), 0, probs, 40, (along, along + 30))
+    def mark(along: int, digit: int):
+        return _mark(digit, along, box=(100, along, 40, 30))
 
     first = [mark(40 * i, int(d)) for i, d in enumerate("4155550132")]
     second = [mark(600 + 40 * i, int(d)) for i, d in enumerate("2065550100")]
@@ -339,16 +343,11 @@ def test_numbers_on_a_sideways_sheet_are_parted_along_their_line():
 
 def test_two_numbers_written_close_are_parted_at_their_widest_gap():
     from pipeline.assemble import numbers_in
-    from pipeline.messages import ReadGlyph
-
-    def mark(x: int, digit: int) -> ReadGlyph:
-        probs = np.eye(11, dtype=np.float32)[digit]
-        return ReadGlyph((x, 0, 30, 40), 0, probs, 40, (x, x + 30))
 
     # 1.8 digit heights apart: closer than numbers usually stand, but 20 digits together
     # are longer than any phone number.
-    first = [mark(40 * i, int(d)) for i, d in enumerate("4155550132")]
-    second = [mark(462 + 40 * i, int(d)) for i, d in enumerate("2065550100")]
+    first = [_mark(int(d), 40 * i) for i, d in enumerate("4155550132")]
+    second = [_mark(int(d), 462 + 40 * i) for i, d in enumerate("2065550100")]
     assert [n.digits for n in numbers_in((*first, *second))] == ["4155550132", "2065550100"]
 
 
@@ -384,19 +383,14 @@ def test_a_piece_of_the_sheets_border_is_not_a_one(classifier, seed):
 
 def test_a_word_read_as_digits_at_a_numbers_end_is_left_out():
     from pipeline.assemble import numbers_in
-    from pipeline.messages import ReadGlyph
-
-    def mark(x: int, digit: int, height: int) -> ReadGlyph:
-        probs = np.eye(11, dtype=np.float32)[digit]
-        return ReadGlyph((x, 0, 24, height), 0, probs, height, (x, x + 24))
 
     # "Isla 510 555 0627": the model reads the word's letters as "156", a letter's height
     # short of the digits, and the gap to the number is no wider than between its groups.
-    word = [mark(x, d, 32) for x, d in ((0, 1), (28, 5), (56, 6))]
-    number = [mark(110 + 30 * i, int(d), 44) for i, d in enumerate("5105550627")]
+    word = [_mark(d, x, 24, 32) for x, d in ((0, 1), (28, 5), (56, 6))]
+    number = [_mark(int(d), 110 + 30 * i, 24, 44) for i, d in enumerate("5105550627")]
     assert [n.digits for n in numbers_in((*word, *number))] == ["5105550627"]
     # One short mark at an end is as often a digit written small: it stays.
     assert [n.digits for n in numbers_in((word[-1], *number))] == ["65105550627"]
     # A "+" before the number reads as a sure 4: shorter than a digit, and as wide as tall.
-    plus = ReadGlyph((80, 8, 26, 26), 0, np.eye(11, dtype=np.float32)[4], 26, (80, 106))
+    plus = _mark(4, 80, 26, 26, box=(80, 8, 26, 26))
     assert [n.digits for n in numbers_in((plus, *number))] == ["5105550627"]
