@@ -276,6 +276,7 @@ def training_row() -> dict:
         "seconds_per_epoch": figure("Seconds per epoch"),
         "first_epoch_at_99_5": figure("First epoch reaching 99.5%"),
         "seconds_to_99_5": figure("Wall time to first 99.5%"),
+        "data_preparation": figure("Data preparation"),  # says whether crops came cached
         "total_seconds": figure("Total time"),
         "mnist_test_accuracy": figure("MNIST test accuracy"),
         "source": "models/CARD.md",

@@ -27,3 +27,5 @@ def test_bench_quick_json_prints_every_row():
     assert all(r["drawn_fps"] > 0 for r in rows[4:7])
     match = rows[7]
     assert match["contacts"] == 10_000 and match["bruteforce_median_ms"] > 0
+    training = rows[8]  # read from the shipped card: its labels and the bench's must agree
+    assert all(training[k] for k in ("seconds_to_99_5", "first_epoch_at_99_5", "data_preparation"))

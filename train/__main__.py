@@ -52,6 +52,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "OUT/ablation_mnist_only.onnx and its own section of OUT/CARD.md",
     )
     ap.add_argument(
+        "--ema", type=float, default=0.999,
+        help="evaluate and export a moving average of the weights with this decay per step "
+        "(0: the weights as trained)",
+    )
+    ap.add_argument(
         "--bf16",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -80,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         crop_per_epoch=args.crops_per_epoch,
         mnist_per_epoch=args.mnist_per_epoch,
         mnist_only=args.mnist_only,
+        ema=args.ema,
         bf16=bf16_is_fast() if args.bf16 is None else args.bf16,
     )
     given = sys.argv[1:] if argv is None else argv

@@ -136,6 +136,11 @@ def write(path: Path, r: Result) -> None:
         ("Total time (data + training + evaluation + export)", f"{e['t_total']:.0f} s"),
     ]
     results = "\n".join(f"| {k} | {v} |" for k, v in rows)
+    ema = (
+        "\nEvaluation and export use a moving average of the weights and BatchNorm statistics\n"
+        f"(decay {c.ema} per step), not the last step's weights."
+        if c.ema else ""
+    )
     text = f"""# digits.onnx — model card
 
 Handwritten digit classifier for numrec. Input: one glyph after
@@ -198,7 +203,7 @@ AdamW (weight decay {c.weight_decay}), OneCycleLR peak {c.lr} (rising for
 {c.pct_start:.0%} of the steps), batch {c.batch_size},
 cross-entropy over 11 classes, channels_last, {"bfloat16 autocast" if c.bf16 else "float32"},
 seed {c.seed}, {c.threads} torch threads. Half of the unaugmented digits are fed as raw MNIST
-pixels, half after `normalize_glyph`; evaluation and export are float32.
+pixels, half after `normalize_glyph`; evaluation and export are float32.{ema}
 
 Machine: {e["cores"]} CPU cores ({e["cpu"]}), no GPU; torch {e["torch"]}, Python {e["python"]}.
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from pipeline.normalize import normalize_glyph
 from train import card
@@ -48,6 +49,9 @@ class Config:
     mnist_only: bool = False  # the ablation: MNIST alone, no negatives/augmentation/crops
     stages: Stages = STAGES
     bf16: bool = False  # autocast to bfloat16: ~35% faster steps where the CPU has AVX512-BF16
+    # Evaluate and export a moving average of the weights (decay per step; 0: off). It sits
+    # near where the noisy steps circle: 99.5% MNIST at epoch 9 of 16, not 14-15.
+    ema: float = 0.999
 
 
 @dataclass
@@ -305,6 +309,9 @@ def run(cfg: Config, command: str) -> Result:
     model = DigitNet(cfg.stages).to(memory_format=torch.channels_last)
     result = Result(cfg, command, count_params(model))
     # AdamW beat Nesterov SGD here (99.45% vs 99.19% after 5 epochs, same OneCycle).
+    ema = None
+    if cfg.ema:  # BatchNorm's running statistics are averaged too (use_buffers)
+        ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema), use_buffers=True)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(
         opt, max_lr=cfg.lr, total_steps=cfg.epochs * steps, pct_start=cfg.pct_start
@@ -334,11 +341,14 @@ def run(cfg: Config, command: str) -> Result:
             loss.backward()
             opt.step()
             sched.step()
+            if ema is not None:
+                ema.update_parameters(model)
             total += loss.item()
         t_train = time.perf_counter() - t0
-        acc = float((predict(model, x_test_raw) == y_test).mean())
-        false_digit = float((predict(model, neg_eval) != NOT_A_DIGIT).mean())
-        crop_acc = float((predict(model, crop_eval) == crop_eval_y).mean())
+        net = model if ema is None else ema.module
+        acc = float((predict(net, x_test_raw) == y_test).mean())
+        false_digit = float((predict(net, neg_eval) != NOT_A_DIGIT).mean())
+        crop_acc = float((predict(net, crop_eval) == crop_eval_y).mean())
         now = time.perf_counter()
         log = EpochLog(
             epoch, total / steps, acc, false_digit, crop_acc, t_train, now - t0, now - t_start
@@ -351,6 +361,8 @@ def run(cfg: Config, command: str) -> Result:
             flush=True,
         )
     t_train_total = time.perf_counter() - t_start
+    if ema is not None:
+        model = ema.module
 
     pred_raw = predict(model, x_test_raw)
     pred_norm = predict(model, normalize_all(x_test))
