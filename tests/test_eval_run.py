@@ -56,13 +56,15 @@ def test_ablation_reads_the_same_pages(capsys):
 
 
 def test_table_and_saved_failures(capsys, tmp_path):
-    assert main(["--pages", "8", "--split", "atlas", "--save-failures", str(tmp_path)]) == 0
+    # The MNIST-only model misreads some of these pages, so there are failures to save.
+    weak = ["--model", str(default_model_path().with_name("ablation_mnist_only.onnx"))]
+    assert main(["--pages", "8", "--split", "atlas", *weak, "--save-failures", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "digits.onnx" in out and "paper=" in out and "rotation=" in out
-    [row], _ = rows(capsys, "--pages", "8", "--split", "atlas", "--json")
+    assert "ablation_mnist_only.onnx" in out and "paper=" in out and "rotation=" in out
+    [row], _ = rows(capsys, "--pages", "8", "--split", "atlas", *weak, "--json")
     saved = sorted(tmp_path.glob("*.png"))
     records = [json.loads(line) for line in (tmp_path / "failures.jsonl").read_text().splitlines()]
-    assert len(saved) == len(records) == round(8 * (1 - row["exact"]))
+    assert 0 < len(saved) == len(records) == round(8 * (1 - row["exact"]))
     for path, record in zip(saved, records, strict=True):
         assert path.name == record["file"]
         assert f"truth-{record['truth']}_" in path.name and record["truth"] != record["read"]

@@ -366,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     book = load_book(make_book(args.contacts, np.random.default_rng([args.seed, 0])))
     if args.save_failures:
         args.save_failures.mkdir(parents=True, exist_ok=True)
-        (args.save_failures / "failures.jsonl").unlink(missing_ok=True)
+        (args.save_failures / "failures.jsonl").write_text("")  # there even when none fail
 
     outcomes: list[list[Outcome]] = [[] for _ in models]
 
