@@ -62,7 +62,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="bfloat16 autocast for training steps (default: on if the CPU has AVX512-BF16)",
     )
-    return ap.parse_args(argv)
+    args = ap.parse_args(argv)
+    if args.epochs < 1 or not 0 <= args.ema < 1:
+        ap.error("--epochs must be at least 1 and --ema in [0, 1)")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
