@@ -268,9 +268,9 @@ def test_of_numbers_written_alike_the_first_is_the_main_one():
     assert main_number(small).digits == "4411349609"
 
 
-def _main_number(classifier, texts: list[str], seed: int, **force) -> str:
-    """The main number read from a camera-like page (train/pages.py) holding `texts`."""
-    from pipeline.assemble import main_number, numbers_in
+def _numbers(classifier, texts: list[str], seed: int, **force):
+    """The numbers read from a camera-like page (train/pages.py) holding `texts`."""
+    from pipeline.assemble import numbers_in
     from pipeline.localize import localize
     from pipeline.messages import Frame
     from pipeline.preprocess import preprocess
@@ -278,8 +278,13 @@ def _main_number(classifier, texts: list[str], seed: int, **force) -> str:
 
     image, _ = make_page(texts, np.random.default_rng(seed), "atlas", touching=False,
                          distractor=False, **force)
-    glyphs = classifier(localize(preprocess(Frame(0, 0.0, image)))).glyphs
-    return main_number(numbers_in(glyphs)).digits
+    return numbers_in(classifier(localize(preprocess(Frame(0, 0.0, image)))).glyphs)
+
+
+def _main_number(classifier, texts: list[str], seed: int, **force) -> str:
+    from pipeline.assemble import main_number
+
+    return main_number(_numbers(classifier, texts, seed, **force)).digits
 
 
 @pytest.mark.parametrize("seed", [22, 23, 56, 72, 77])
@@ -354,17 +359,9 @@ def test_two_numbers_written_close_are_parted_at_their_widest_gap():
 @pytest.mark.parametrize("seed", [2, 7, 12])
 def test_a_sideways_two_by_two_sheet_reads_as_four_numbers(classifier, seed):
     # Measured on frame boxes, each row's two numbers joined into one of 20 digits.
-    from pipeline.assemble import numbers_in
-    from pipeline.localize import localize
-    from pipeline.messages import Frame
-    from pipeline.preprocess import preprocess
-    from train.pages import make_page
-
     texts = ["4155550132", "2065550100", "3125550177", "6175550123"]
-    image, _ = make_page(texts, np.random.default_rng(seed), "atlas", touching=False,
-                         distractor=False, rotation=90.0, layout="grid")
-    glyphs = classifier(localize(preprocess(Frame(0, 0.0, image)))).glyphs
-    assert [n.digits for n in numbers_in(glyphs)] == texts
+    numbers = _numbers(classifier, texts, seed, rotation=90.0, layout="grid")
+    assert [n.digits for n in numbers] == texts
 
 
 @pytest.mark.parametrize("seed", [65, 138, 157])

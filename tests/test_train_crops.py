@@ -11,8 +11,9 @@ torch = pytest.importorskip("torch")
 
 from train import augment, card  # noqa: E402
 from train import train as tr  # noqa: E402
+from train.data import SHARED_DIR  # noqa: E402
 
-MNIST = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mnist"
+MNIST = SHARED_DIR  # the team's copy beside the repo, as training finds it
 
 
 @pytest.mark.skipif(not MNIST.is_dir(), reason="shared MNIST copy not present")

@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 
 from train import data
+from train.data import SHARED_DIR
 
-MNIST = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mnist"
+MNIST = SHARED_DIR  # the team's copy beside the repo, as training finds it
 needs_mnist = pytest.mark.skipif(
     not (MNIST / "t10k-images-idx3-ubyte.gz").exists(), reason="shared MNIST copy not present"
 )

@@ -9,11 +9,11 @@ import onnx
 import onnxruntime as ort
 import pytest
 
-from train.data import read_idx
+from train.data import SHARED_DIR, read_idx
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "digits.onnx"
-MNIST = ROOT.parent / "shared" / "data" / "mnist"
+MNIST = SHARED_DIR  # the team's copy beside the repo, as training finds it
 
 
 @pytest.fixture(scope="module")

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from pipeline.normalize import normalize_glyph
 from train import negatives
-from train.data import read_idx
+from train.data import SHARED_DIR, read_idx
 
-MNIST = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mnist"
+MNIST = SHARED_DIR  # the team's copy beside the repo, as training finds it
 
 
 @pytest.fixture(scope="module")
