@@ -10,6 +10,7 @@ import onnxruntime as ort
 import pytest
 
 from train.data import SHARED_DIR, read_idx
+from train.quantize import count_params
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "digits.onnx"
@@ -25,8 +26,7 @@ def test_size_and_parameter_budget() -> None:
     assert MODEL.stat().st_size <= 100_000
     proto = onnx.load(str(MODEL))
     onnx.checker.check_model(proto)
-    params = sum(int(np.prod(init.dims)) for init in proto.graph.initializer)
-    assert 0 < params <= 30_000
+    assert 0 < count_params(proto) <= 30_000
 
 
 def test_io_signature(session: ort.InferenceSession) -> None:

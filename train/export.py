@@ -1,7 +1,8 @@
-"""Export the trained net to one self-contained ONNX file and check it against torch."""
+"""Export the trained net to one self-contained int8 ONNX file and check it against torch."""
 
 from __future__ import annotations
 
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ import torch
 from torch import nn
 
 from train.model import WithSoftmax
+from train.quantize import count_params, quantize
 
 INPUT = "input"
 OUTPUT = "probs"
@@ -23,18 +25,46 @@ OPSET = 17
 class ExportReport:
     path: Path
     size_bytes: int
-    onnx_params: int  # initializer elements, after BatchNorm is folded into the convs
-    max_abs_diff: float  # onnxruntime vs torch probabilities on a check batch
+    onnx_params: int  # weights and biases, after BatchNorm is folded into the convs
+    float_size_bytes: int  # the float32 file before quantization
+    max_abs_diff: float  # int8 onnxruntime vs float torch probabilities on a check batch
+    agreement: float  # share of the check batch where both pick the same class
 
 
-def export_onnx(net: nn.Module, path: Path, check_batch: np.ndarray) -> ExportReport:
-    """Write probs = softmax(net(input)) as ONNX with a dynamic batch axis, then verify it.
+def export_onnx(
+    net: nn.Module, path: Path, check_batch: np.ndarray, calibration: np.ndarray
+) -> ExportReport:
+    """Write probs = softmax(net(input)) as int8 ONNX with a dynamic batch axis, its
+    activations calibrated on `calibration`, then check it against the float net.
 
     The TorchScript exporter (dynamo=False) is used: it needs no onnxscript and folds
     BatchNorm into the convs in eval mode, giving a smaller file.
     """
     model = WithSoftmax(net).eval().to(memory_format=torch.contiguous_format)
     path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        float_path = Path(tmp) / "float.onnx"
+        _export_float(model, float_path)
+        float_size = float_path.stat().st_size
+        quantize(float_path, path, INPUT, calibration)
+    proto = onnx.load(str(path))
+    onnx.checker.check_model(proto)
+    for init in proto.graph.initializer:
+        if init.data_location == onnx.TensorProto.EXTERNAL:
+            raise RuntimeError(f"{path}: initializer {init.name} stored as external data")
+
+    batch = np.ascontiguousarray(check_batch, dtype=np.float32)
+    with torch.no_grad():
+        want = model(torch.from_numpy(batch)).numpy()
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = sess.run([OUTPUT], {INPUT: batch})[0]
+    return ExportReport(
+        path, path.stat().st_size, count_params(proto), float_size,
+        float(np.abs(got - want).max()), float((got.argmax(1) == want.argmax(1)).mean()),
+    )
+
+
+def _export_float(model: nn.Module, path: Path) -> None:
     dummy = torch.zeros(1, 1, 28, 28)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
@@ -49,16 +79,3 @@ def export_onnx(net: nn.Module, path: Path, check_batch: np.ndarray) -> ExportRe
             opset_version=OPSET,
             do_constant_folding=True,
         )
-    proto = onnx.load(str(path))
-    onnx.checker.check_model(proto)
-    for init in proto.graph.initializer:
-        if init.data_location == onnx.TensorProto.EXTERNAL:
-            raise RuntimeError(f"{path}: initializer {init.name} stored as external data")
-    n_params = sum(int(np.prod(init.dims)) for init in proto.graph.initializer)
-
-    batch = np.ascontiguousarray(check_batch, dtype=np.float32)
-    with torch.no_grad():
-        want = model(torch.from_numpy(batch)).numpy()
-    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    got = sess.run([OUTPUT], {INPUT: batch})[0]
-    return ExportReport(path, path.stat().st_size, n_params, float(np.abs(got - want).max()))
