@@ -156,10 +156,11 @@ Handwritten digit classifier for numrec. Input: one glyph after
 `pipeline.normalize.normalize_glyph`, as float32 `input` [N, 1, 28, 28] in [0, 1] (ink bright
 on dark; the model subtracts the MNIST mean / divides by the std itself). Output: `probs`
 float32 [N, 11], softmax probabilities for digits 0-9 and class 10 = "not a digit".
-Dynamic batch axis, ONNX opset 17, one self-contained file. Weights and activations are int8
+Dynamic batch axis, ONNX opset 17, one self-contained file. The convolutions run in int8
 (`train/quantize.py`: onnxruntime static quantization, weights per channel in 7 bits,
-activation ranges from {e["calibration"]:,} inputs of the training mix). The figures below are the
-shipped int8 file's in onnxruntime, except the per-epoch table: the float net in torch.
+activation ranges from {e["calibration"]:,} inputs of the training mix); the head and softmax
+stay float32. The figures below are the shipped file's in onnxruntime, except the per-epoch
+table: the float net in torch.
 
 ## Results
 

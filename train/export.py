@@ -1,4 +1,5 @@
-"""Export the trained net to one self-contained int8 ONNX file and check it against torch."""
+"""Export the trained net to one self-contained ONNX file (int8 convolutions), checked
+against torch."""
 
 from __future__ import annotations
 
@@ -34,8 +35,8 @@ class ExportReport:
 def export_onnx(
     net: nn.Module, path: Path, check_batch: np.ndarray, calibration: np.ndarray
 ) -> ExportReport:
-    """Write probs = softmax(net(input)) as int8 ONNX with a dynamic batch axis, its
-    activations calibrated on `calibration`, then check it against the float net.
+    """Write probs = softmax(net(input)) as ONNX with a dynamic batch axis, its convolutions
+    int8 with activations calibrated on `calibration`, then check it against the float net.
 
     The TorchScript exporter (dynamo=False) is used: it needs no onnxscript and folds
     BatchNorm into the convs in eval mode, giving a smaller file.
