@@ -23,8 +23,9 @@ from onnxruntime.quantization import (
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
 CALIBRATION_BATCH = 256
-# The convolutions are the cost. The head stays float: quantized logits and probabilities
-# would come in steps of ~0.1 and ~0.004, too coarse for the classifier's doubt thresholds.
+# The convolutions are the cost; with the ReLUs and pools between them quantized too, the
+# activations stay int8 from one conv to the next. The head stays float: quantized logits and
+# probabilities would come in steps of ~0.1 and ~0.004, too coarse for classify's thresholds.
 QUANTIZED_OPS = ["Conv", "Relu", "MaxPool"]
 # Quantization metadata, not learnt weights: inputs 1 (scale) and 2 (zero point) of these.
 _QDQ = {"QuantizeLinear", "DequantizeLinear"}
