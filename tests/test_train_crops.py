@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,30 @@ def test_crop_pool_is_normalized_cached_and_deterministic(
     fresh, y3, _ = tr._crop_chunk((1, 0, "test"))  # the same pages drawn again
     np.testing.assert_array_equal(fresh, x[:30])
     np.testing.assert_array_equal(y3, y[:30])
+
+
+@pytest.mark.skipif(not MNIST.is_dir(), reason="shared MNIST copy not present")
+def test_pools_of_other_sources_are_kept_a_few_and_the_least_recent_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(tr, "CHUNK", 30)
+    mine = tr._cache_path(20, 1, "test")
+    mine.parent.mkdir(parents=True)
+    stem = mine.name.rsplit("-", 1)[0]
+    others = [mine.with_name(f"{stem}-{k:016x}.npz") for k in range(4)]  # other sources
+    unrelated = mine.with_name("train-9-30-0123456789abcdef.npz")  # another seed and split
+    for used, path in enumerate([*others, unrelated]):
+        path.write_bytes(b"a pool")
+        os.utime(path, (1000 + used, 1000 + used))  # others[3], then [2], used last
+
+    tr.crop_pool(20, 1, "test", workers=1)
+    left = {p.name for p in mine.parent.glob("*.npz")}
+    assert left == {mine.name, others[3].name, others[2].name, unrelated.name}
+
+    os.utime(mine, (1, 1))
+    tr.crop_pool(20, 1, "test", workers=1)  # read from the cache: used now
+    assert mine.stat().st_mtime > 2000
 
 
 def test_crop_figures() -> None:

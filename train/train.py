@@ -98,6 +98,7 @@ def normalize_all(x: np.ndarray) -> np.ndarray:
 
 
 CALIBRATION = 2048  # inputs that set the int8 model's activation scales
+KEEP_POOLS = 3  # cached crop pools kept per kind (split, seed, size), made by any sources
 CHUNK = 500  # crops per work unit; unit i always uses the same seed, whatever the workers
 
 
@@ -185,6 +186,7 @@ class CropPool:
     def result(self) -> tuple[np.ndarray, np.ndarray, int]:
         path = self.path
         if path.exists():
+            os.utime(path)  # last used now: the pools pruned below are the least recent
             with np.load(path) as z:
                 return z["x"][: self.n], z["y"][: self.n], int(z["failed"])
         if self.futures is not None:
@@ -201,11 +203,20 @@ class CropPool:
         with tmp.open("wb") as f:
             np.savez_compressed(f, x=x, y=y, failed=failed)
         tmp.replace(path)
+        # Pools of other sources: an experiment on a branch would otherwise cost the main
+        # line its pool (40 s to rebuild). The few used last are kept, 24 MB each.
         stem = path.name.rsplit("-", 1)[0]
-        for old in path.parent.glob(f"{stem}-*.npz"):
-            if old != path:  # made by an older pipeline: never read again
-                old.unlink(missing_ok=True)
+        pools = sorted(path.parent.glob(f"{stem}-*.npz"), key=_last_used, reverse=True)
+        for old in pools[KEEP_POOLS:]:
+            old.unlink(missing_ok=True)
         return x[: self.n], y[: self.n], failed
+
+
+def _last_used(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:  # cleared by a run side by side
+        return 0.0
 
 
 def crop_pool(n: int, seed: int, split: str, workers: int) -> tuple[np.ndarray, np.ndarray, int]:
