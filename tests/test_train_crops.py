@@ -17,16 +17,21 @@ from train.data import SHARED_DIR  # noqa: E402
 MNIST = SHARED_DIR  # the team's copy beside the repo, as training finds it
 
 
-@pytest.mark.skipif(not MNIST.is_dir(), reason="shared MNIST copy not present")
-def test_crop_pool_is_normalized_cached_and_deterministic(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def small_pools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Crop pools built in chunks of 30 and cached under the returned folder."""
+    if not MNIST.is_dir():
+        pytest.skip("shared MNIST copy not present")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.setattr(tr, "CHUNK", 30)
+    return tmp_path
+
+
+def test_crop_pool_is_normalized_cached_and_deterministic(small_pools: Path) -> None:
     x, y, _ = tr.crop_pool(50, 1, "test", workers=1)
     assert x.shape == (50, 28, 28) and x.dtype == np.float32 and y.shape == (50,)
     assert 0 <= x.min() and x.max() <= 1 + 1e-6 and set(y.tolist()) <= set(range(11))
-    assert len(list((tmp_path / "numrec" / "crops").glob("*.npz"))) == 1
+    assert len(list((small_pools / "numrec" / "crops").glob("*.npz"))) == 1
     again, y2, _ = tr.crop_pool(50, 1, "test", workers=1)  # from the cache
     np.testing.assert_array_equal(x, again)
     np.testing.assert_array_equal(y, y2)
@@ -35,12 +40,8 @@ def test_crop_pool_is_normalized_cached_and_deterministic(
     np.testing.assert_array_equal(y3, y[:30])
 
 
-@pytest.mark.skipif(not MNIST.is_dir(), reason="shared MNIST copy not present")
-def test_pools_of_other_sources_are_kept_a_few_and_the_least_recent_go(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    monkeypatch.setattr(tr, "CHUNK", 30)
+@pytest.mark.usefixtures("small_pools")
+def test_pools_of_other_sources_are_kept_a_few_and_the_least_recent_go() -> None:
     mine = tr._cache_path(20, 1, "test")
     mine.parent.mkdir(parents=True)
     stem = mine.name.rsplit("-", 1)[0]
