@@ -253,9 +253,8 @@ def predict(model: torch.nn.Module, x: np.ndarray, batch: int = 500) -> np.ndarr
     return np.concatenate(out)
 
 
-def predict_onnx(path: Path, x: np.ndarray, batch: int = 500) -> np.ndarray:
+def predict_onnx(sess: ort.InferenceSession, x: np.ndarray, batch: int = 500) -> np.ndarray:
     """predict() with the exported file in onnxruntime: the figures of what ships."""
-    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     return np.concatenate([
         sess.run([OUTPUT], {INPUT: np.ascontiguousarray(x[i : i + batch, None])})[0].argmax(1)
         for i in range(0, len(x), batch)
@@ -398,10 +397,11 @@ def run(cfg: Config, command: str) -> Result:
         f"same class as torch on {100 * rep.agreement:.1f}% of 256 test images "
         f"(max |p difference| {rep.max_abs_diff:.3f})"
     )
-    pred_raw = predict_onnx(onnx_path, x_test_raw)
-    pred_norm = predict_onnx(onnx_path, normalize_all(x_test))
-    pred_neg = predict_onnx(onnx_path, neg_eval)
-    crop = crop_figures(predict_onnx(onnx_path, crop_eval), crop_eval_y)
+    shipped = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    pred_raw = predict_onnx(shipped, x_test_raw)
+    pred_norm = predict_onnx(shipped, normalize_all(x_test))
+    pred_neg = predict_onnx(shipped, neg_eval)
+    crop = crop_figures(predict_onnx(shipped, crop_eval), crop_eval_y)
     names = kinds()
     result.extra = {
         "data_dir": str(data_dir),
