@@ -76,6 +76,15 @@ def test_missing_mnist_falls_back_to_the_atlas(capsys, monkeypatch):
     assert row["digits_from"] == "atlas" and "MNIST files not found" in err
 
 
+def test_unreadable_model_is_one_line(capsys, tmp_path):
+    bad = tmp_path / "digits.onnx"
+    bad.write_bytes(b"half a model")
+    assert main(["--pages", "1", "--model", str(bad)]) == 1
+    out, err = capsys.readouterr()
+    assert err.startswith("numrec eval: cannot load digit model") and err.count("\n") == 1
+    assert out == ""
+
+
 def test_bad_command_lines_exit_2(capsys):
     for argv in (["--pages", "0"], ["--split", "mnist"]):
         with pytest.raises(SystemExit) as e:

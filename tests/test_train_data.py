@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from train import data
+from train import atlas, data
 from train.data import SHARED_DIR
 
 MNIST = SHARED_DIR  # the team's copy beside the repo, as training finds it
@@ -149,8 +149,22 @@ def test_download_falls_back_to_next_mirror_and_verifies(
 
 def test_download_all_mirrors_failing_names_them(tmp_path: Path) -> None:
     missing = (tmp_path / "nowhere").as_uri() + "/"
-    with pytest.raises(RuntimeError, match="could not download"):
+    with pytest.raises(data.DownloadError, match="could not download") as e:
         data.download("t10k-labels-idx1-ubyte.gz", tmp_path / "cache", mirrors=[missing])
+    assert missing in str(e.value) and "--data" in str(e.value)
+    assert "\n" not in str(e.value)  # the commands print it as their one error line
+
+
+def test_atlas_with_corrupt_mnist_says_so_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    for name in data.FILES:
+        (tmp_path / name).write_bytes(b"not mnist")
+    out = tmp_path / "atlas.png"
+    assert atlas.main(["--data", str(tmp_path), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("train.atlas: ") and "does not match" in err
+    assert err.count("\n") == 1 and not out.exists()
 
 
 @needs_mnist

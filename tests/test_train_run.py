@@ -57,3 +57,17 @@ def test_a_short_run_exports_the_weight_average_and_writes_its_card(
     (probs,) = session.run(["probs"], {"input": np.zeros((3, 1, 28, 28), np.float32)})
     assert probs.shape == (3, 11)
     np.testing.assert_allclose(probs.sum(1), 1, rtol=1e-5)
+
+
+def test_corrupt_mnist_ends_training_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    from train.__main__ import main
+    from train.data import FILES
+
+    for name in FILES:
+        (tmp_path / name).write_bytes(b"not mnist")
+    assert main(["--data", str(tmp_path), "--out", str(tmp_path / "models")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("numrec train: ") and "does not match" in err
+    assert err.count("\n") == 1 and not (tmp_path / "models").exists()

@@ -74,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     if any(importlib.util.find_spec(m) is None for m in ("torch", "onnx")):
         print(MISSING, file=sys.stderr)
         return 2
+    from train.data import DataError
     from train.train import Config, bf16_is_fast, run
 
     cfg = Config(
@@ -92,7 +93,11 @@ def main(argv: list[str] | None = None) -> int:
         bf16=bf16_is_fast() if args.bf16 is None else args.bf16,
     )
     given = sys.argv[1:] if argv is None else argv
-    run(cfg, shlex.join(["python", "-m", "train", *given]))
+    try:
+        run(cfg, shlex.join(["python", "-m", "train", *given]))
+    except DataError as e:
+        print(f"numrec train: {e}", file=sys.stderr)
+        return 1
     return 0
 
 

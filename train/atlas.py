@@ -7,12 +7,13 @@ raw MNIST pixels, chosen the same way on every run.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from train.data import load_test
+from train.data import DataError, load_test
 
 PER_CLASS = 40
 OUT = Path(__file__).resolve().parent.parent / "pipeline" / "assets" / "mnist_glyphs.png"
@@ -51,7 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=None, help="dir with the MNIST .gz files")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
-    x, y = load_test(args.data)
+    try:
+        x, y = load_test(args.data)
+    except DataError as e:
+        print(f"train.atlas: {e}", file=sys.stderr)
+        return 1
     atlas = build_atlas(x, y)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if not cv2.imwrite(str(args.out), atlas, [cv2.IMWRITE_PNG_COMPRESSION, 9]):

@@ -48,12 +48,20 @@ _UBYTE = 0x08
 _MAX_DIMS = 4
 
 
-class IdxError(ValueError):
+class DataError(Exception):
+    """The MNIST files cannot be had: the commands print it as one line."""
+
+
+class IdxError(DataError, ValueError):
     """An IDX file is truncated, corrupt or not the expected kind."""
 
 
-class ChecksumError(RuntimeError):
+class ChecksumError(DataError, RuntimeError):
     """A downloaded or local MNIST file does not have the expected SHA-256."""
+
+
+class DownloadError(DataError, RuntimeError):
+    """No mirror served a missing MNIST file."""
 
 
 def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
@@ -156,7 +164,10 @@ def download(
             )
         tmp.replace(dest)
         return dest
-    raise RuntimeError(f"could not download {name} from any mirror:\n  " + "\n  ".join(errors))
+    raise DownloadError(
+        f"could not download {name} ({'; '.join(errors) or 'no mirrors'}); "
+        "pass --data with a folder holding the four MNIST .gz files"
+    )
 
 
 def ensure_mnist(

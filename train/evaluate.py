@@ -35,10 +35,11 @@ import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from phonebook.book import Contact, PhoneBook, load_phonebook
-from pipeline.classify import Classifier, default_model_path
+from pipeline.classify import Classifier, ModelError, default_model_path
 from pipeline.messages import Result
 from pipeline.recognize import read_source
 from pipeline.sources import ArraySource
+from train.data import DataError
 from train.pages import (
     PageLabels,
     fictional_number,
@@ -354,6 +355,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    try:
+        return evaluate(args)
+    except (DataError, ModelError) as e:
+        print(f"numrec eval: {e}", file=sys.stderr)
+        return 1
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    """Read args.pages generated pages with each model; print the figures."""
     split = args.split
     if split != "atlas" and not mnist_present():
         print("numrec eval: MNIST files not found; writing with the shipped glyph atlas "
