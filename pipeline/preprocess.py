@@ -95,9 +95,9 @@ def _faint(ink: np.ndarray, paper: np.ndarray) -> bool:
 
 
 def _writing_area(ink: np.ndarray, paper: np.ndarray) -> np.ndarray:
-    """The bright paper, less anything too thick for a stroke. Along the sheet's edge the
-    paper level spills onto the desk, and the desk there looks like a wide band of the
-    darkest ink: it made pencil pages pass for biro."""
+    """The bright paper, less anything too thick for a stroke. Along the sheet's edge and
+    a hard shadow's, the paper level of the bright side spills over, and the dark side
+    looks like a wide band of the darkest ink: it made pencil pages pass for biro."""
     sheet = cv2.compare(paper, SHEET_LEVEL * float(paper.max()), cv2.CMP_GE)
     _, inky = cv2.threshold(ink, THICK_INK, 255, cv2.THRESH_BINARY)
     thick = cv2.dilate(cv2.morphologyEx(inky, cv2.MORPH_OPEN, _STROKE), _SMALL)
