@@ -165,8 +165,8 @@ def download(
         tmp.replace(dest)
         return dest
     raise DownloadError(
-        f"could not download {name} ({'; '.join(errors) or 'no mirrors'}); "
-        "pass --data with a folder holding the four MNIST .gz files"
+        f"could not download {name} into {dest_dir} ({'; '.join(errors) or 'no mirrors'}); "
+        "put the four MNIST .gz files there, or pass --data with a folder that holds them"
     )
 
 
