@@ -18,6 +18,9 @@ STRONGEST = int(255 * 2.0 * (1 - INK_RATIO))
 FAINTEST = int(255 * 2.0 * (1 - FAINT_RATIO))
 PENCIL_RATIO = 0.84  # ... and on a page fainter still, once the grain is smoothed out
 PENCIL = int(255 * 2.0 * (1 - PENCIL_RATIO))
+FAINTER_RATIO = 0.87  # ... and lower still where the pencil level leaves little ink ...
+FAINTER = int(255 * 2.0 * (1 - FAINTER_RATIO))
+LITTLE_INK = 0.05  # ... under this share of the frame (a number's strokes cover a few percent)
 BLACK_SHARE = 0.005  # share of pixels half as bright as their paper on a page of biro or marker
 SHEET_LEVEL = 0.6  # ... counted where the paper is at least this share of its brightest
 BG_FACTOR = 4  # the paper level is estimated at 1/4 resolution: cheap, and ink is thin anyway
@@ -73,6 +76,11 @@ def preprocess(frame: Frame) -> Page:
         # the paper does not: judge faint writing smoothed.
         smooth = cv2.GaussianBlur(ink, (3, 3), 0)
         _, mask = cv2.threshold(smooth, PENCIL, 255, cv2.THRESH_BINARY)
+        if cv2.countNonZero(mask) < LITTLE_INK * mask.size:
+            # The writing is fainter than the pencil level, and the paper clean: on grainy
+            # paper or a noisy photo the grain alone fills more of the mask, and a lower
+            # level would join it to the strokes.
+            _, mask = cv2.threshold(smooth, FAINTER, 255, cv2.THRESH_BINARY)
     else:
         # The page's own split between ink and paper (Otsu), kept between a pencil's faint
         # strokes and a marker's: one fixed level loses pencil or lets paper grain in.
