@@ -13,16 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 import torch
 import torch.nn.functional as F
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
+from pipeline.classify import Classifier
 from pipeline.normalize import normalize_glyph
 from train import card
 from train.augment import augment
 from train.data import SHA256, ensure_mnist, load_mnist
-from train.export import INPUT, OUTPUT, export_onnx
+from train.export import export_onnx
 from train.model import NOT_A_DIGIT, STAGES, DigitNet, Stages, count_params
 from train.negatives import kinds, make_pool
 
@@ -253,10 +253,11 @@ def predict(model: torch.nn.Module, x: np.ndarray, batch: int = 500) -> np.ndarr
     return np.concatenate(out)
 
 
-def predict_onnx(sess: ort.InferenceSession, x: np.ndarray, batch: int = 500) -> np.ndarray:
-    """predict() with the exported file in onnxruntime: the figures of what ships."""
+def predict_onnx(shipped: Classifier, x: np.ndarray, batch: int = 500) -> np.ndarray:
+    """predict() with the exported file, loaded as the app loads it: the figures of what
+    ships."""
     return np.concatenate([
-        sess.run([OUTPUT], {INPUT: np.ascontiguousarray(x[i : i + batch, None])})[0].argmax(1)
+        shipped.probabilities(np.ascontiguousarray(x[i : i + batch, None])).argmax(1)
         for i in range(0, len(x), batch)
     ])
 
@@ -397,7 +398,7 @@ def run(cfg: Config, command: str) -> Result:
         f"same class as torch on {100 * rep.agreement:.1f}% of 256 test images "
         f"(max |p difference| {rep.max_abs_diff:.3f})"
     )
-    shipped = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    shipped = Classifier(onnx_path, threads=cfg.threads)
     pred_raw = predict_onnx(shipped, x_test_raw)
     pred_norm = predict_onnx(shipped, normalize_all(x_test))
     pred_neg = predict_onnx(shipped, neg_eval)
