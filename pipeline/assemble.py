@@ -8,6 +8,7 @@ the share of those frames that agree with it digit for digit.
 from __future__ import annotations
 
 import itertools
+import math
 import statistics
 from collections import Counter, deque
 
@@ -22,13 +23,16 @@ SAME_SIZE = 0.85  # numbers at least this share of the tallest's height are writ
 PLUS = 0.7  # a square mark under this share of the digits' height, first in a number: a "+"
 SHORT_END = 0.8  # marks at a number's end shorter than this share of its height: a word?
 GAP_FACTOR = 2.0  # a gap wider than this many digit heights (levelled) starts another number
+JOIN_FACTOR = 3.0  # ... unless both sides are too short to dial and this close (see _joined)
+WORD_HEIGHT = 0.6  # a wide mark between them at least this share of the digits' height: a word
 BRACKET_ASPECT = 0.45  # a mark narrower than this times its height is a bracket or slash
 
 
 def numbers_in(glyphs: tuple[ReadGlyph, ...]) -> list[Number]:
     """Split each text line into runs of digits at wide gaps; keep runs long enough to dial.
     A bracket or slash between two digits is part of the number: the gap across it is the
-    wider space on either side of it, not the distance between the digits."""
+    wider space on either side of it, not the distance between the digits. Groups too short
+    to dial are joined across a somewhat wider gap (_joined)."""
     runs: list[list[ReadGlyph]] = []
     lines: dict[int, list[ReadGlyph]] = {}
     for g in glyphs:
@@ -39,24 +43,56 @@ def numbers_in(glyphs: tuple[ReadGlyph, ...]) -> list[Number]:
         if not sizes:
             continue
         height = float(statistics.median(sizes))
-        run: list[ReadGlyph] = []
-        gaps: list[float] = []  # gaps[i]: the space between run[i] and run[i + 1]
-        between: list[ReadGlyph] = []  # marks since the last digit
-        for g, d in zip(lines[line], digit, strict=True):
-            if not d:
-                between.append(g)
-                continue
-            if run:
-                gap = _gap(run[-1], between, g)
-                if gap > GAP_FACTOR * height:
-                    runs += _parted(run, gaps)
-                    run, gaps = [], []
-                else:
-                    gaps.append(gap)
-            run.append(g)
-            between = []
-        runs += _parted(run, gaps)
+        for run, gaps in _joined(*_groups(lines[line], digit, height), height):
+            runs += _parted(run, gaps)
     return [_number(r) for r in map(_trimmed, runs) if len(r) >= MIN_DIGITS]
+
+
+Group = tuple[list[ReadGlyph], list[float]]  # digits, and the gaps between them
+
+
+def _groups(
+    line: list[ReadGlyph], digit: list[bool], height: float
+) -> tuple[list[Group], list[float]]:
+    """The line's digits in groups parted by gaps wider than a number's, and the gap before
+    each group after the first (infinite across a word)."""
+    groups: list[Group] = [([], [])]
+    before: list[float] = []
+    between: list[ReadGlyph] = []  # marks since the last digit
+    for g, d in zip(line, digit, strict=True):
+        if not d:
+            between.append(g)
+            continue
+        run, gaps = groups[-1]
+        if run:
+            gap = _gap(run[-1], between, g)
+            if gap > GAP_FACTOR * height:
+                worded = any(_wide(m) and m.size >= WORD_HEIGHT * height for m in between)
+                before.append(math.inf if worded else gap)
+                groups.append(([g], []))
+                between = []
+                continue
+            gaps.append(gap)
+        run.append(g)
+        between = []
+    return groups, before
+
+
+def _joined(groups: list[Group], before: list[float], height: float) -> list[Group]:
+    """Two groups too short to dial, with no more than dashes or dots between them and
+    not far apart, are the parts of one number written with a wide gap ("617   555-8221");
+    a piece of the sheet's border beside one is not counted."""
+    out = [groups[0]]
+    for (run, gaps), gap in zip(groups[1:], before, strict=True):
+        prev, prev_gaps = out[-1]
+        a, b = (sum(not g.border for g in r) for r in (prev, run))
+        if a < PHONE_DIGITS and b < PHONE_DIGITS and a + b <= MAX_DIGITS and (
+            gap <= JOIN_FACTOR * height
+        ):
+            out[-1] = (prev + run, [*prev_gaps, gap, *gaps])
+        else:
+            out.append((run, gaps))
+    return out
 
 
 def _parted(run: list[ReadGlyph], gaps: list[float]) -> list[list[ReadGlyph]]:
@@ -68,9 +104,13 @@ def _parted(run: list[ReadGlyph], gaps: list[float]) -> list[list[ReadGlyph]]:
     return _parted(run[:i], gaps[: i - 1]) + _parted(run[i:], gaps[i:])
 
 
+def _wide(m: ReadGlyph) -> bool:
+    return m.span[1] - m.span[0] >= BRACKET_ASPECT * m.size
+
+
 def _gap(prev: ReadGlyph, between: list[ReadGlyph], g: ReadGlyph) -> float:
     """The widest space along the line from prev to g, on the levelled page."""
-    narrow = all(m.span[1] - m.span[0] < BRACKET_ASPECT * m.size for m in between)
+    narrow = not any(map(_wide, between))
     path = [prev, *between, g] if narrow else [prev, g]  # a word between numbers parts them
     return max(b.span[0] - a.span[1] for a, b in itertools.pairwise(path))
 

@@ -333,6 +333,32 @@ def test_a_bracket_between_digits_does_not_part_the_number():
     assert [n.digits for n in numbers_in((*left, *word, *right))] == ["650", "555"]
 
 
+def test_a_number_written_with_wide_gaps_stays_one_number():
+    from pipeline.assemble import numbers_in
+    from pipeline.messages import NOT_DIGIT
+
+    def digits(text: str, x: int) -> list:
+        return [_mark(int(d), x + 40 * i) for i, d in enumerate(text)]
+
+    # "617   555 - 8221": the groups stand 2.75 digit heights apart, wider than a number's
+    # gap, but none is long enough to dial and only a dash stands between two of them.
+    dash = _mark(NOT_DIGIT, 355, 20, 6)
+    parts = (*digits("617", 0), *digits("555", 220), dash, *digits("8221", 440))
+    assert [n.digits for n in numbers_in(parts)] == ["6175558221"]
+    # A word between them parts them, and so does a gap of more than three heights.
+    word = _mark(NOT_DIGIT, 135, 60)
+    assert [n.digits for n in numbers_in((*digits("617", 0), word, *digits("555", 220)))] == [
+        "617", "555"
+    ]
+    assert [n.digits for n in numbers_in((*digits("617", 0), *digits("555", 250)))] == [
+        "617", "555"
+    ]
+    # A number long enough to dial and a short one beside it stay two.
+    assert [n.digits for n in numbers_in((*digits("4155550132", 0), *digits("4711", 500)))] == [
+        "4155550132", "4711"
+    ]
+
+
 def test_numbers_on_a_sideways_sheet_are_parted_along_their_line():
     from pipeline.assemble import numbers_in
 
