@@ -21,11 +21,13 @@ from .supervisor import Pipeline
 
 
 def expand_inputs(paths: list[str]) -> Iterator[str]:
-    """Folders stand for the images in them, each read on its own."""
+    """Folders stand for the images in them, each read on its own. A folder without images
+    stands for itself: opening it says so."""
     for spec in paths:
         path = Path(spec)
-        if path.is_dir():
-            yield from (str(p) for p in images_in(path))
+        images = images_in(path) if path.is_dir() else []
+        if images:
+            yield from map(str, images)
         else:
             yield spec
 

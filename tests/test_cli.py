@@ -34,6 +34,17 @@ def test_missing_camera_is_one_line_suggesting_the_demo():
     ]
 
 
+def test_a_folder_without_images_is_one_line_and_the_rest_is_read(tmp_path, capsys, page_file):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("not an image")
+    path, _ = page_file(0)
+    assert main(["recognize", str(empty), str(path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.strip().splitlines() == [f"numrec: no images in folder {empty}"]
+    assert captured.out.startswith(f"{path}: ")  # the image after it is still read
+
+
 @pytest.mark.parametrize("content", [None, "", "just,some\nwords,here\n"])
 def test_unusable_phone_book_is_one_line(tmp_path, capsys, page_file, content):
     book = tmp_path / "contacts.csv"
