@@ -325,4 +325,3 @@ def _sureness(probs: np.ndarray) -> float:
     took 14 and 136."""
     best = np.sort(probs[:, :NOT_DIGIT].max(axis=1))[::-1][:FLIP_GLYPHS]
     return float(np.log((best + SURE_EPS) / (1 - best + SURE_EPS)).clip(min=0).mean())
-
