@@ -20,7 +20,7 @@ from train.evaluate import (
     rotation_bucket,
 )
 
-FIELDS = {"digit_accuracy", "exact", "top1"}
+FIELDS = {"digit_accuracy", "exact", "top1", "top3"}
 CONDITIONS = {"paper", "rotation", "shadow", "touching", "distractor"}
 
 
@@ -44,6 +44,7 @@ def test_json_rows_have_the_figures_in_range(capsys):
             assert all(0 <= figures[key] <= 1 for key in FIELDS)
     # Some pages are read and matched: the pipeline and the book are wired up.
     assert row["top1"] > 0 and row["digit_accuracy"] > 0
+    assert row["top3"] >= row["top1"]  # the best candidate is one of those offered
 
 
 def test_ablation_reads_the_same_pages(capsys):

@@ -11,6 +11,7 @@ input (its own pipeline, no frame window, the last result). Figures:
   errors as it has digits, i.e. as if nothing was read);
 - exact: share of pages whose main number is read digit for digit;
 - top-1: share of pages whose best candidate is the contact written;
+- top-3: share whose contact is among the three candidates the live view offers (keys 1-3);
 - ms: wall time per page through the pipeline, median (all pages, and 640x480 pages);
 
 overall and per page condition (paper, rotation, shadow, ...), to show the weak spots.
@@ -179,6 +180,7 @@ class Outcome:
     read: str
     numbers: tuple[str, ...]  # every number read, reading order
     top1: bool
+    shown: bool  # among the candidates the live view offers, one key press away
     who: str  # name of the top candidate, "" for none
     ms: float
     groups: dict[str, str] = field(default_factory=dict)  # condition -> value
@@ -188,7 +190,7 @@ class Outcome:
 def outcome(case: Case, result: Result | None, ms: float) -> Outcome:
     groups = condition_groups(case.labels)
     if result is None:
-        return Outcome(case.labels.main_digits, "", (), False, "", ms, groups, failed=True)
+        return Outcome(case.labels.main_digits, "", (), False, False, "", ms, groups, failed=True)
     reading = result.reading
     top = result.candidates[0].contact if result.candidates else None
     return Outcome(
@@ -196,6 +198,7 @@ def outcome(case: Case, result: Result | None, ms: float) -> Outcome:
         read=reading.best.digits if reading.best is not None else "",
         numbers=tuple(n.digits for n in reading.numbers),
         top1=top == case.contact,
+        shown=any(c.contact == case.contact for c in result.candidates),
         who=top.name if top else "",
         ms=ms,
         groups=groups,
@@ -251,6 +254,7 @@ def figures(outcomes: Sequence[Outcome]) -> dict:
         "digit_accuracy": round(digit_accuracy([(o.truth, o.read) for o in outcomes]), 4),
         "exact": round(sum(o.truth == o.read for o in outcomes) / n, 4) if n else 0.0,
         "top1": round(sum(o.top1 for o in outcomes) / n, 4) if n else 0.0,
+        "top3": round(sum(o.shown for o in outcomes) / n, 4) if n else 0.0,
     }
 
 
@@ -282,12 +286,14 @@ def table(rows: Sequence[dict]) -> str:
         f"{first['pages']} pages, seed {first['seed']}, {first['digits_from']} digits, "
         f"{first['contacts']} contacts",
         "",
-        f"{'model':<28} {'digits':>7} {'exact':>7} {'top-1':>7} {'ms':>7} {'ms 640':>7}",
+        f"{'model':<28} {'digits':>7} {'exact':>7} {'top-1':>7} {'top-3':>7} {'ms':>7} "
+        f"{'ms 640':>7}",
     ]
     for r in rows:
         lines.append(
             f"{r['model'][:28]:<28} {r['digit_accuracy']:>7.3f} {r['exact']:>7.3f} "
-            f"{r['top1']:>7.3f} {r['ms_median']:>7.1f} {r['ms_median_640x480']:>7.1f}"
+            f"{r['top1']:>7.3f} {r['top3']:>7.3f} {r['ms_median']:>7.1f} "
+            f"{r['ms_median_640x480']:>7.1f}"
         )
         if r["failed"]:
             lines.append(f"  {r['failed']} pages gave no result: a pipeline stage raised (log)")
