@@ -193,3 +193,19 @@ def test_larger_book_stays_correct():
         noisy = digits[:3] + str((int(digits[3]) + 1) % 10) + digits[4:]  # one misread
         assert names(matcher.match_digits(noisy))[0] == name
         assert names(matcher.match_digits("1" + digits[:-1]))[0] == name  # +1, last digit lost
+
+
+def test_a_small_book_is_matched_exactly(book, matcher):
+    # A person's own book is aligned whole: the answer is the reference scan's, every
+    # candidate and score, also for readings with digits lost (the index's shortlist left
+    # some of those out, and now and then their best).
+    rng = np.random.default_rng(5)
+    before = matcher.paths.copy()
+    for _ in range(100):
+        c = book.contacts[rng.integers(len(book.contacts))]
+        probs = reading(c.digits, sure=float(rng.uniform(0.5, 0.95)))
+        for _ in range(int(rng.integers(0, 3))):
+            probs = np.delete(probs, rng.integers(len(probs)), axis=0)
+        found, reference = matcher.match(probs), matcher.match_exhaustive(probs)
+        assert [(f.contact, f.score) for f in found] == [(r.contact, r.score) for r in reference]
+    assert set(matcher.paths - before) == {"whole"}
