@@ -218,14 +218,14 @@ class Matcher:
         to less than 1 (the rest being "not a digit"). Fewer than MIN_DIGITS rows give [].
         Contacts far below the best may be left out (fewer than k) in books over FILL_LIMIT.
         """
+        r = self._prepare(probs)
+        if r is None or k <= 0 or not self._size:
+            return []
         if self._size <= WHOLE_LIMIT:
             # Every contact aligned: 0.1 ms for 40 contacts, 0.6 ms for 1,000, where the
             # lookups and the rapidfuzz pass took 1-2 ms and now and then missed the best.
             self.paths["whole"] += 1
-            return self.match_exhaustive(probs, k)
-        r = self._prepare(probs)
-        if r is None or k <= 0 or not self._size:
-            return []
+            return self._whole(r, k)
         n = len(r.logp)
         scores: dict[int, float] = {}
         path = self._direct(r, scores) if n <= MAX_DIRECT and self._keys.size else None
@@ -242,6 +242,10 @@ class Matcher:
         r = self._prepare(probs)
         if r is None or k <= 0 or not self._size:
             return []
+        return self._whole(r, k)
+
+    def _whole(self, r: _Reading, k: int) -> list[Candidate]:
+        """The k best of every contact aligned with the reading."""
         n = len(r.logp)
         if self._all is None:
             self._all = self._all_forms()
