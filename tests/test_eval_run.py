@@ -86,6 +86,15 @@ def test_unreadable_model_is_one_line(capsys, tmp_path):
     assert out == ""
 
 
+def test_a_failures_folder_that_cannot_be_made_is_one_line_before_any_page(capsys, tmp_path):
+    blocker = tmp_path / "a file"
+    blocker.write_text("")
+    assert main(["--pages", "300", "--save-failures", str(blocker / "failures")]) == 1
+    out, err = capsys.readouterr()
+    assert err.startswith(f"numrec eval: cannot save failures in {blocker / 'failures'}: ")
+    assert err.count("\n") == 1 and out == ""
+
+
 def test_bad_command_lines_exit_2(capsys):
     for argv in (["--pages", "0"], ["--split", "mnist"]):
         with pytest.raises(SystemExit) as e:

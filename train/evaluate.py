@@ -366,6 +366,11 @@ def main(argv: list[str] | None = None) -> int:
     except (DataError, ModelError) as e:
         print(f"numrec eval: {e}", file=sys.stderr)
         return 1
+    except OSError as e:
+        if args.save_failures is None:  # the only thing eval writes to
+            raise
+        print(f"numrec eval: cannot save failures in {args.save_failures}: {e}", file=sys.stderr)
+        return 1
 
 
 def evaluate(args: argparse.Namespace) -> int:
