@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from train.__main__ import parse_args
+from train.__main__ import main, parse_args
 
 
 @pytest.mark.parametrize("argv", [["--epochs", "0"], ["--ema", "1"], ["--ema", "-0.1"]])
@@ -19,3 +21,13 @@ def test_defaults_are_the_cards_recipe() -> None:
     args = parse_args([])
     assert (args.epochs, args.ema, args.batch_size) == (16, 0.999, 128)
     assert parse_args(["--ema", "0"]).ema == 0  # the weights as trained, e.g. for the ablation
+
+
+def test_an_out_folder_that_cannot_be_written_is_one_line_before_training(
+    capsys: pytest.CaptureFixture, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a file"
+    blocker.write_text("")
+    assert main(["--out", str(blocker / "models")]) == 1
+    err = capsys.readouterr().err
+    assert err == f"numrec train: cannot write to {blocker / 'models'}: Not a directory\n"

@@ -6,6 +6,7 @@ import argparse
 import importlib.util
 import shlex
 import sys
+import tempfile
 from pathlib import Path
 
 MISSING = "training needs the train extra: pip install -e '.[train]'"
@@ -68,8 +69,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def unwritable(out: Path) -> str | None:
+    """Why `out` cannot take the model and its card: found before minutes of training,
+    not at the export that ends them."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as e:
+        return f"cannot write to {out}: {e.strerror or e}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if why := unwritable(args.out):
+        print(f"numrec train: {why}", file=sys.stderr)
+        return 1
     # Checked before importing anything heavy, so a plain install gets one line, not a trace.
     if any(importlib.util.find_spec(m) is None for m in ("torch", "onnx")):
         print(MISSING, file=sys.stderr)
