@@ -63,28 +63,34 @@ def _parser() -> argparse.ArgumentParser:
         "pipeline as the live view and print what each holds. Exit code 1 if any input "
         "could not be read; the others are still answered.",
     )
-    _add_book_options(rec)
+    # Also accepted after the subcommand. Not given there, they must not overwrite what was
+    # given before it (argparse would, with their defaults): no default of their own.
+    _add_book_options(rec, default=argparse.SUPPRESS)
     rec.add_argument("paths", nargs="+", metavar="PATH", help="image, video or folder of images")
     rec.add_argument(
         "--json", action="store_true",
         help="one JSON object per input on stdout: source, numbers (digits, confidence, box, "
         "glyphs), match (name, phone, score) or null, ms",
     )
-    rec.add_argument("--model", type=Path, help="digit model (.onnx) instead of the shipped one")
+    rec.add_argument(
+        "--model", type=Path, default=argparse.SUPPRESS,
+        help="digit model (.onnx) instead of the shipped one",
+    )
 
     for name, (_, summary) in DELEGATED.items():
         sub.add_parser(name, add_help=False, help=f"{summary}; 'numrec {name} --help' for more")
     return parser
 
 
-def _add_book_options(parser: argparse.ArgumentParser) -> None:
+def _add_book_options(parser: argparse.ArgumentParser, default: object = None) -> None:
     parser.add_argument(
-        "--phonebook", type=Path, help="phone book file (default: the shipped sample.csv)"
+        "--phonebook", type=Path, default=default,
+        help="phone book file (default: the shipped sample.csv)",
     )
     parser.add_argument(
-        "--region", default=default_region(),
+        "--region", default=default_region() if default is None else default,
         help="country assumed for numbers written without a country code "
-        "(default: from the locale, else US; now %(default)s)",
+        f"(default: from the locale, else US; now {default_region()})",
     )
 
 

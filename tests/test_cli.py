@@ -56,6 +56,26 @@ def test_unusable_phone_book_is_one_line(tmp_path, capsys, page_file, content):
     assert err.startswith("numrec: phone book contacts.csv") and err.count("\n") == 1
 
 
+@pytest.mark.parametrize("before", [True, False])
+def test_recognize_options_count_before_or_after_the_subcommand(
+    tmp_path, capsys, page_file, before
+):
+    path, contact = page_file(0)
+    book = tmp_path / "mine.csv"
+    book.write_text(f"name,phone\nOnly In My Book,{contact.phone}\n")
+    bad_model = tmp_path / "digits.onnx"
+    bad_model.write_bytes(b"half a model")
+
+    def run(*options: str) -> int:
+        order = [*options, "recognize"] if before else ["recognize", *options]
+        return main([*order, str(path)])
+
+    assert run("--phonebook", str(book)) == 0
+    assert "-> Only In My Book" in capsys.readouterr().out
+    assert run("--model", str(bad_model)) == 1
+    assert "cannot load digit model" in capsys.readouterr().err
+
+
 def test_region_follows_the_locale():
     from phonebook.phone import default_region
 
