@@ -304,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--live-seconds", type=float, default=10.0, help="live run (default 10)")
     parser.add_argument("--frames", type=int, default=60, help="frames per pipeline row")
     args = parser.parse_args(argv)
+    if args.frames < 1 or not args.live_seconds > 0:
+        parser.error("--frames must be at least 1 and --live-seconds above 0")
     os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
     for row in rows(args.quick, args.live_seconds, args.frames):
         print(json.dumps(row) if args.json else _describe(row), flush=True)

@@ -4,6 +4,10 @@ import json
 import subprocess
 import sys
 
+import pytest
+
+from numrec.bench import main
+
 
 def test_bench_quick_json_prints_every_row():
     out = subprocess.run(
@@ -29,3 +33,14 @@ def test_bench_quick_json_prints_every_row():
     assert match["contacts"] == 10_000 and match["bruteforce_median_ms"] > 0
     training = rows[8]  # read from the shipped card: its labels and the bench's must agree
     assert all(training[k] for k in ("seconds_to_99_5", "first_epoch_at_99_5", "data_preparation"))
+
+
+@pytest.mark.parametrize(
+    "argv", [["--frames", "0"], ["--live-seconds", "0"], ["--live-seconds", "-1"]]
+)
+def test_bad_values_exit_2_with_one_line_before_any_work(argv, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "--frames must be at least 1 and --live-seconds above 0" in err
