@@ -100,7 +100,10 @@ def main(argv: list[str] | None = None) -> int:
         # These parse their own options, and train needs torch: import only what is asked for.
         module = importlib.import_module(DELEGATED[argv[0]][0])
         return module.main(argv[1:])
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not args.fps > 0:
+        parser.error("--fps must be above 0")
     _setup_logging(args.verbose)
     from phonebook.book import PhoneBookError
     from pipeline.classify import ModelError

@@ -26,6 +26,13 @@ def test_wrong_option_is_exit_2():
     assert out.returncode == 2 and "unrecognized arguments" in out.stderr
 
 
+@pytest.mark.parametrize("fps", ["0", "-5", "nan"])
+def test_a_preview_rate_of_zero_or_less_is_one_usage_line(fps):
+    out = numrec("--source", "demo", "--fps", fps)
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines()[-1] == "numrec: error: --fps must be above 0"
+
+
 def test_missing_camera_is_one_line_suggesting_the_demo():
     out = numrec("--source", "7")
     assert out.returncode == 1
