@@ -137,7 +137,15 @@ def _recognize(args: argparse.Namespace) -> int:
     from pipeline.sources import SourceError
 
     classifier = Classifier(args.model)
-    book = load_phonebook(_book_path(args), args.region)
+    book_path = _book_path(args)
+    book = load_phonebook(book_path, args.region)
+    if skipped := book.skipped:  # the live view shows this in its status line
+        rows = "; ".join(f"line {line}: {why}" for line, why in skipped[:3])
+        print(
+            f"numrec: phone book {book_path.name}: {len(skipped)} "
+            f"row{'s' * (len(skipped) > 1)} skipped ({rows}{'; ...' * (len(skipped) > 3)})",
+            file=sys.stderr,
+        )
     failed = False
     for spec in expand_inputs(args.paths):
         try:

@@ -83,6 +83,18 @@ def test_recognize_options_count_before_or_after_the_subcommand(
     assert "cannot load digit model" in capsys.readouterr().err
 
 
+def test_skipped_phone_book_rows_are_one_line_and_the_rest_is_used(tmp_path, capsys, page_file):
+    path, contact = page_file(0)
+    book = tmp_path / "mine.csv"
+    book.write_text(f"name,phone\nNo Number,\nOnly In My Book,{contact.phone}\n,+1 555\n")
+    assert main(["recognize", "--phonebook", str(book), str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert "-> Only In My Book" in out
+    assert err.splitlines() == [
+        "numrec: phone book mine.csv: 2 rows skipped (line 2: no phone number; line 4: no name)"
+    ]
+
+
 def test_region_follows_the_locale():
     from phonebook.phone import default_region
 
