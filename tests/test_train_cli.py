@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from train.__main__ import main, parse_args
+from train.__main__ import main, parse_args, unwritable
 
 
 @pytest.mark.parametrize("argv", [["--epochs", "0"], ["--ema", "1"], ["--ema", "-0.1"]])
@@ -31,3 +31,9 @@ def test_an_out_folder_that_cannot_be_written_is_one_line_before_training(
     assert main(["--out", str(blocker / "models")]) == 1
     err = capsys.readouterr().err
     assert err == f"numrec train: cannot write to {blocker / 'models'}: Not a directory\n"
+
+
+def test_a_writable_out_folder_is_checked_without_a_trace(tmp_path: Path) -> None:
+    assert unwritable(tmp_path / "new" / "models") is None
+    assert list(tmp_path.iterdir()) == []  # made to try, removed again
+    assert unwritable(tmp_path) is None and tmp_path.is_dir()

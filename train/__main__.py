@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import shlex
 import sys
@@ -71,13 +72,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def unwritable(out: Path) -> str | None:
     """Why `out` cannot take the model and its card: found before minutes of training,
-    not at the export that ends them."""
+    not at the export that ends them. Folders made to find out are removed again: a run
+    that fails leaves nothing behind."""
+    made = [p for p in (out, *out.parents) if not p.exists()]  # deepest first
     try:
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=out):
             pass
     except OSError as e:
         return f"cannot write to {out}: {e.strerror or e}"
+    finally:
+        for folder in made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
     return None
 
 
