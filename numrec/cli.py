@@ -141,9 +141,10 @@ def _recognize(args: argparse.Namespace) -> int:
     book = load_phonebook(book_path, args.region)
     if skipped := book.skipped:  # the live view shows this in its status line
         rows = "; ".join(f"line {line}: {why}" for line, why in skipped[:3])
+        more = "; ..." if len(skipped) > 3 else ""
+        noun = "row" if len(skipped) == 1 else "rows"
         print(
-            f"numrec: phone book {book_path.name}: {len(skipped)} "
-            f"row{'s' * (len(skipped) > 1)} skipped ({rows}{'; ...' * (len(skipped) > 3)})",
+            f"numrec: phone book {book_path.name}: {len(skipped)} {noun} skipped ({rows}{more})",
             file=sys.stderr,
         )
     failed = False

@@ -369,7 +369,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:
         if args.save_failures is None:  # the only thing eval writes to
             raise
-        print(f"numrec eval: cannot save failures in {args.save_failures}: {e}", file=sys.stderr)
+        why = e.strerror or e
+        print(f"numrec eval: cannot save failures in {args.save_failures}: {why}", file=sys.stderr)
         return 1
 
 
