@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Read a handwritten phone number held up to a webcam and tell whose it is. "
         "With no subcommand, opens the live view.",
     )
-    _add_book_options(parser)
+    _add_reading_options(parser)
     parser.add_argument(
         "--source", default="0",
         help="what to read: a webcam index (default 0), a video file, an image, a folder of "
@@ -53,7 +53,6 @@ def _parser() -> argparse.ArgumentParser:
         "--history-db", type=Path,
         help="where confirmed matches are kept (default: the user data folder)",
     )
-    parser.add_argument("--model", type=Path, help="digit model (.onnx) instead of the shipped one")
     parser.add_argument("-v", "--verbose", action="store_true", help="log at debug level")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -65,16 +64,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     # Also accepted after the subcommand. Not given there, they must not overwrite what was
     # given before it (argparse would, with their defaults): no default of their own.
-    _add_book_options(rec, default=argparse.SUPPRESS)
+    _add_reading_options(rec, default=argparse.SUPPRESS)
     rec.add_argument("paths", nargs="+", metavar="PATH", help="image, video or folder of images")
     rec.add_argument(
         "--json", action="store_true",
         help="one JSON object per input on stdout: source, numbers (digits, confidence, box, "
         "glyphs), match (name, phone, score) or null, ms",
-    )
-    rec.add_argument(
-        "--model", type=Path, default=argparse.SUPPRESS,
-        help="digit model (.onnx) instead of the shipped one",
     )
 
     for name, (_, summary) in DELEGATED.items():
@@ -82,15 +77,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_book_options(parser: argparse.ArgumentParser, default: object = None) -> None:
+def _add_reading_options(parser: argparse.ArgumentParser, default: object = None) -> None:
+    """The phone book, region and model: for the live view and for recognize alike."""
+    region = default_region()
     parser.add_argument(
         "--phonebook", type=Path, default=default,
         help="phone book file (default: the shipped sample.csv)",
     )
     parser.add_argument(
-        "--region", default=default_region() if default is None else default,
+        "--region", default=region if default is None else default,
         help="country assumed for numbers written without a country code "
-        f"(default: from the locale, else US; now {default_region()})",
+        f"(default: from the locale, else US; now {region})",
+    )
+    parser.add_argument(
+        "--model", type=Path, default=default,
+        help="digit model (.onnx) instead of the shipped one",
     )
 
 
