@@ -35,6 +35,7 @@ LINE_WIDTH = 3  # px: printed grid lines and rules in the ink mask are at most t
 SOLID = 0.6  # a mark too large for a digit and at least this much ink within its outline
 ALONG_STEP = 0.5  # a thin mark with a light step beside this share of its rows (and above, below)
 RULED = 0.8  # ... or with ink at half its own beside this share of the rows above and below
+SPARSE = 0.05  # a mark larger than a digit with less of its box inside it is a line
 MIN_SKEW = 2.0  # degrees; below this lines still group, and the estimate is that noisy
 # Any slant: past 60 degrees which way is up is unknown here; classify checks the flip.
 _ANGLES = np.arange(-90.0, 90.5, 1.0)
@@ -140,6 +141,10 @@ def skew_angle(blobs: list[_Blob]) -> float:
     """The slant of the writing, in degrees (image y down): the angle at which the marks'
     centres, weighted by height, pack into the fewest rows (by area, a few large blotches of
     the desk behind the sheet outweigh the digits). 0 when no angle clearly beats it."""
+    # A piece of a printed rule is a thin line across a box larger than a digit's: weighed
+    # by its height it would pull the estimate toward its own slant and across the rows.
+    tall = 2 * median(b.h for b in blobs) if blobs else 0
+    blobs = [b for b in blobs if max(b.w, b.h) < tall or _ink_share(b) > SPARSE]
     if len(blobs) < 3:
         return 0.0
     cx = np.array([(b.x0 + b.x1) / 2 for b in blobs])
@@ -154,6 +159,11 @@ def skew_angle(blobs: list[_Blob]) -> float:
     score = np.square(sums.reshape(len(_ANGLES), width)).sum(axis=1)
     best = int(score.argmax())
     return float(_ANGLES[best]) if score[best] > 1.05 * score[_LEVEL] else 0.0
+
+
+def _ink_share(b: _Blob) -> float:
+    """Share of its box inside the blob's outlines."""
+    return sum(cv2.contourArea(c) for c in b.contours) / max(1, b.w * b.h)
 
 
 def _upright(page: Page, angle: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

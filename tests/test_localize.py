@@ -114,6 +114,24 @@ def test_tilted_sheet_reads_as_one_line_in_order(degrees):
                                                rel=0.2)
 
 
+async def test_pieces_of_printed_rules_do_not_set_the_slant(classifier, book):
+    from pipeline.recognize import read_source
+    from pipeline.sources import ArraySource
+    from train.pages import make_page
+
+    # A ruled sheet turned 45 degrees, a hard shadow across it: the rules, dark enough to be
+    # ink, come apart into long thin lines, each across a box far larger than a digit's.
+    # Weighed by their height they set the slant near level, and the number read as 1s.
+    image, labels = make_page(
+        ["415.555.2188"], np.random.default_rng(8), "atlas", paper="ruled", rotation=45.0,
+        size=(1280, 720), shadow="hard", ink="biro", blur="none", touching=False,
+        distractor=False,
+    )
+    assert localize(preprocess(Frame(0, 0.0, image))).levelled == pytest.approx(-45, abs=4)
+    result = await read_source(ArraySource([image]), classifier, book)
+    assert result.reading.best.digits == "4155552188"
+
+
 def test_a_one_broken_across_is_one_glyph():
     image, truth = render_page(["41 555"], np.random.default_rng(4))
     x, y, w, h = truth.boxes[1]
