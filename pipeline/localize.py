@@ -10,7 +10,7 @@ their line (dashes, dots) are dropped as separators.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from statistics import median
 
 import cv2
@@ -166,8 +166,8 @@ def _ink_share(b: _Blob) -> float:
     return sum(cv2.contourArea(c) for c in b.contours) / max(1, b.w * b.h)
 
 
-def _upright(page: Page, angle: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Ink and mask turned so the writing is level, on a canvas large enough to keep every
+def _upright(page: Page, angle: float) -> tuple[Page, np.ndarray]:
+    """The page turned so the writing is level, on a canvas large enough to keep every
     corner, and the affine map from that canvas back to the page."""
     H, W = page.mask.shape
     turn = cv2.getRotationMatrix2D((W / 2, H / 2), angle, 1.0)
@@ -176,7 +176,12 @@ def _upright(page: Page, angle: float) -> tuple[np.ndarray, np.ndarray, np.ndarr
     turn[:, 2] += (size[0] - W) / 2, (size[1] - H) / 2
     ink = cv2.warpAffine(page.ink, turn, size, flags=cv2.INTER_LINEAR)
     mask = cv2.warpAffine(page.mask, turn, size, flags=cv2.INTER_NEAREST)
-    return ink, mask, cv2.invertAffineTransform(turn)
+    # The light steps are kept at a quarter of the page's scale: the same turn, shift quartered.
+    quarter = turn.copy()
+    quarter[:, 2] /= BG_FACTOR
+    small = (size[0] // BG_FACTOR + 1, size[1] // BG_FACTOR + 1)
+    steps = cv2.warpAffine(page.steps, quarter, small, flags=cv2.INTER_NEAREST)
+    return replace(page, ink=ink, mask=mask, steps=steps), cv2.invertAffineTransform(turn)
 
 
 def _lines(blobs: list[_Blob]) -> list[list[_Blob]]:
@@ -268,13 +273,13 @@ def _on_sheet(b: _Blob, sheet: np.ndarray | None, back: np.ndarray | None) -> bo
 
 def localize(page: Page) -> Glyphs:
     sheet = find_sheet(page.mask)
-    ink, blobs, back = page.ink, _candidates(page.mask, sheet), None
+    level, blobs, back = page, _candidates(page.mask, sheet), None
     angle = skew_angle(blobs)
     if abs(angle) >= MIN_SKEW:
         # Lines are found and glyphs cut on a levelled copy, so a tilted sheet reads as one
         # line of upright digits; boxes are mapped back to the frame.
-        ink, mask, back = _upright(page, angle)
-        blobs = _candidates(mask, sheet, back)
+        level, back = _upright(page, angle)
+        blobs = _candidates(level.mask, sheet, back)
     if back is not None:
         blobs = [b for b in blobs if not _cut_by_frame(b, back, page.mask.shape)]
     glyphs = []
@@ -284,28 +289,38 @@ def localize(page: Page) -> Glyphs:
             if _is_separator(b, height):
                 continue
             box = _frame_box(b, back, page.scale)
-            border = _along_step(b, page, back)
+            border = _border_piece(b, level, page, back)
             span = (float(b.x0), float(b.x1))
-            glyphs.append(Glyph(box, index, b.crop(ink), span, border))
+            glyphs.append(Glyph(box, index, b.crop(level.ink), span, border))
     levelled = angle if back is not None else 0.0
     return Glyphs(frame=page.frame, glyphs=tuple(glyphs), levelled=levelled)
 
 
-def _along_step(b: _Blob, page: Page, back: np.ndarray | None) -> bool:
+def _border_piece(b: _Blob, level: Page, page: Page, back: np.ndarray | None) -> bool:
     """A thin mark on a step in the paper's light that runs on above and below it (a piece
     of the border of the sheet or of a sticky note), or on a printed line that does: the
     classifier reads either as a 1. Only flagged here: assemble drops it at a number's
-    ends, where such pieces stand."""
+    ends, where such pieces stand. On a turned sheet "above and below" is looked for both
+    along the levelled writing and along the frame: a border runs either way, as the sheet
+    was cut and as the camera sees it."""
     if not b.thin:
         return False
-    x0, y0, x1, y1 = (int(v) // BG_FACTOR for v in _page_corners(b, back))
+    if _runs_on(level, (b.x0, b.y0, b.x1, b.y1)):
+        return True
+    return back is not None and _runs_on(page, tuple(int(v) for v in _page_corners(b, back)))
+
+
+def _runs_on(page: Page, box: tuple[int, int, int, int]) -> bool:
+    """The mark in `box` (page pixels) lies on a light step or a printed line that runs on
+    above and below it."""
+    x0, y0, x1, y1 = (v // BG_FACTOR for v in box)
     h = y1 - y0 + 1
     if all(_rows_marked(page.steps, x0, x1, top, bottom, 0) > ALONG_STEP
            for top, bottom in ((y0, y1 + 1), (y0 - h, y0), (y1 + 1, y1 + 1 + h))):
         return True
     # Or a piece of a printed rule or grid line, dark enough here to pass for ink: the line
     # runs on above and below, fainter than where the mask caught it.
-    x0, y0, x1, y1 = (int(v) for v in _page_corners(b, back))
+    x0, y0, x1, y1 = box
     h = y1 - y0 + 1
     own = page.ink[y0 : y1 + 1, x0 : x1 + 1][page.mask[y0 : y1 + 1, x0 : x1 + 1] > 0]
     if not own.size:

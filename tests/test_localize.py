@@ -132,6 +132,23 @@ async def test_pieces_of_printed_rules_do_not_set_the_slant(classifier, book):
     assert result.reading.best.digits == "4155552188"
 
 
+async def test_a_turned_sheets_edge_beside_the_number_is_not_a_1(classifier, book):
+    from pipeline.recognize import read_source
+    from pipeline.sources import ArraySource
+    from train.pages import make_page
+
+    # A ruled sheet turned 40 degrees the other way: a piece of its edge stands just before
+    # the number, thin and upright on the levelled page. Along the frame's up and down its
+    # light step runs off sideways; along the writing's it runs on above and below.
+    image, _ = make_page(
+        ["415.555.2188"], np.random.default_rng(2), "atlas", paper="ruled", rotation=-40.0,
+        size=(1280, 720), shadow="hard", ink="biro", blur="none", touching=False,
+        distractor=False,
+    )
+    result = await read_source(ArraySource([image]), classifier, book)
+    assert result.reading.best.digits == "4155552188"
+
+
 def test_a_one_broken_across_is_one_glyph():
     image, truth = render_page(["41 555"], np.random.default_rng(4))
     x, y, w, h = truth.boxes[1]
