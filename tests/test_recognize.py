@@ -266,6 +266,23 @@ def test_a_bracket_or_a_word_beside_digits_stays_out(classifier):
     assert [n.digits for n in numbers_in(out)] == ["415550"]
 
 
+def test_a_stroke_far_taller_than_the_digits_at_a_numbers_end_is_not_a_1(classifier):
+    from pipeline.assemble import numbers_in
+    from pipeline.normalize import normalize_batch
+
+    # A piece of a sheet's edge, thin and twice the digits' height, just before the
+    # number: the model reads it as a 1. A 1 written as tall as the digits stays.
+    edge = np.zeros((100, 5), np.uint8)
+    edge[:, 1:4] = 255
+    assert classifier.probabilities(normalize_batch([edge]))[0].argmax() == 1
+    digits = [_written(int(d), i % 3) for i, d in enumerate("4155550132")]
+    read = [n.digits for n in numbers_in(classifier(_row([edge, *digits])).glyphs)]
+    assert read == ["4155550132"]
+    one = _written(1, 1)
+    read = [n.digits for n in numbers_in(classifier(_row([one, *digits])).glyphs)]
+    assert read == ["14155550132"]
+
+
 def test_of_numbers_written_alike_the_first_is_the_main_one():
     from pipeline.assemble import main_number
     from pipeline.messages import Number
