@@ -114,39 +114,39 @@ def test_tilted_sheet_reads_as_one_line_in_order(degrees):
                                                rel=0.2)
 
 
-async def test_pieces_of_printed_rules_do_not_set_the_slant(classifier, book):
-    from pipeline.recognize import read_source
-    from pipeline.sources import ArraySource
+def ruled_sheet(seed: int, degrees: float) -> np.ndarray:
+    """A generated photo of a ruled sheet turned `degrees`, a hard shadow across it: its
+    rules, dark enough to be ink, come apart where the shadow's edge crosses them."""
     from train.pages import make_page
 
-    # A ruled sheet turned 45 degrees, a hard shadow across it: the rules, dark enough to be
-    # ink, come apart into long thin lines, each across a box far larger than a digit's.
-    # Weighed by their height they set the slant near level, and the number read as 1s.
-    image, labels = make_page(
-        ["415.555.2188"], np.random.default_rng(8), "atlas", paper="ruled", rotation=45.0,
-        size=(1280, 720), shadow="hard", ink="biro", blur="none", touching=False,
-        distractor=False,
+    image, _ = make_page(
+        ["415.555.2188"], np.random.default_rng(seed), "atlas", paper="ruled",
+        rotation=degrees, size=(1280, 720), shadow="hard", ink="biro", blur="none",
+        touching=False, distractor=False,
     )
+    return image
+
+
+async def read_main(image, classifier, book) -> str:
+    from pipeline.recognize import read_source
+    from pipeline.sources import ArraySource
+
+    return (await read_source(ArraySource([image]), classifier, book)).reading.best.digits
+
+
+async def test_pieces_of_printed_rules_do_not_set_the_slant(classifier, book):
+    # Each piece of a rule is a thin line across a box far larger than a digit's: weighed
+    # by their height they set the slant near level, and the number read as 1s.
+    image = ruled_sheet(8, 45.0)
     assert localize(preprocess(Frame(0, 0.0, image))).levelled == pytest.approx(-45, abs=4)
-    result = await read_source(ArraySource([image]), classifier, book)
-    assert result.reading.best.digits == "4155552188"
+    assert await read_main(image, classifier, book) == "4155552188"
 
 
 async def test_a_turned_sheets_edge_beside_the_number_is_not_a_1(classifier, book):
-    from pipeline.recognize import read_source
-    from pipeline.sources import ArraySource
-    from train.pages import make_page
-
-    # A ruled sheet turned 40 degrees the other way: a piece of its edge stands just before
-    # the number, thin and upright on the levelled page. Along the frame's up and down its
-    # light step runs off sideways; along the writing's it runs on above and below.
-    image, _ = make_page(
-        ["415.555.2188"], np.random.default_rng(2), "atlas", paper="ruled", rotation=-40.0,
-        size=(1280, 720), shadow="hard", ink="biro", blur="none", touching=False,
-        distractor=False,
-    )
-    result = await read_source(ArraySource([image]), classifier, book)
-    assert result.reading.best.digits == "4155552188"
+    # A piece of the sheet's edge stands just before the number, thin and upright on the
+    # levelled page. Along the frame's up and down its light step runs off sideways; along
+    # the writing's it runs on above and below.
+    assert await read_main(ruled_sheet(2, -40.0), classifier, book) == "4155552188"
 
 
 def test_a_one_broken_across_is_one_glyph():
