@@ -106,7 +106,7 @@ def _parted(run: list[ReadGlyph], gaps: list[float]) -> list[list[ReadGlyph]]:
 
 
 def _wide(m: ReadGlyph) -> bool:
-    return m.span[1] - m.span[0] >= BRACKET_ASPECT * m.size
+    return m.width >= BRACKET_ASPECT * m.size
 
 
 def _gap(prev: ReadGlyph, between: list[ReadGlyph], g: ReadGlyph) -> float:
@@ -138,13 +138,13 @@ def _trimmed(run: list[ReadGlyph]) -> list[ReadGlyph]:
     head = next((i for i, s in enumerate(short) if not s), len(run))
     tail = next((i for i, s in enumerate(reversed(short)) if not s), len(run))
     first = run[0]
-    square = 0.75 < (first.span[1] - first.span[0]) / first.size < 1 / 0.75
+    square = 0.75 < first.width / first.size < 1 / 0.75
     head = head if head >= 2 else int(square and first.size < PLUS * median)
     return run[head : len(run) - (tail if tail >= 2 else 0)]
 
 
 def _edge_like(g: ReadGlyph, height: float) -> bool:
-    return g.size > TALL_END * height and g.span[1] - g.span[0] < 0.5 * g.size
+    return g.size > TALL_END * height and g.width < 0.5 * g.size
 
 
 def _number(run: list[ReadGlyph]) -> Number:

@@ -59,6 +59,11 @@ class ReadGlyph:
     border: bool = False  # see Glyph.border
 
     @property
+    def width(self) -> float:
+        """Width of its ink along its line, on the levelled page."""
+        return self.span[1] - self.span[0]
+
+    @property
     def digit(self) -> int:
         return int(np.argmax(self.probs[:NOT_DIGIT]))
 
