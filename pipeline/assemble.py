@@ -11,6 +11,7 @@ import itertools
 import math
 import statistics
 from collections import Counter, deque
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -27,6 +28,11 @@ GAP_FACTOR = 2.0  # a gap wider than this many digit heights (levelled) starts a
 JOIN_FACTOR = 3.0  # ... unless both sides are too short to dial and this close (see _joined)
 WORD_HEIGHT = 0.6  # a wide mark between them at least this share of the digits' height: a word
 BRACKET_ASPECT = 0.45  # a mark narrower than this times its height is a bracket or slash
+# A reading whose best contact explains it less well than this (match score, per digit) is
+# in doubt: the page is read again at other ink levels. Pages read right mostly score over
+# 0.99; 3 in 10 benchmark pages scored under 0.95, and the other levels read about 1 in 5
+# of those better.
+DOUBT = 0.95
 
 
 def numbers_in(glyphs: tuple[ReadGlyph, ...]) -> list[Number]:
@@ -165,15 +171,49 @@ def main_number(numbers: list[Number]) -> Number | None:
     return next(n for n in pool if n.size >= SAME_SIZE * tallest)
 
 
-class Assembler:
-    """Stateful stage: remembers the main number of the last `window` frames (all if None)."""
+# How well the phone book explains a number, 0..1 (0: no number); None: there is no book.
+Judge = Callable[[Number | None], float | None]
+Reread = Callable[[Classified], Iterable[Classified]]  # the frame read at other ink levels
 
-    def __init__(self, window: int | None = 8) -> None:
+
+def _surest(
+    classified: Classified, numbers: list[Number], main: Number | None, judge: Judge,
+    reread: Reread,
+) -> tuple[Classified, list[Number], Number | None]:
+    """The frame's reading the book explains best: the first, unless it is in doubt."""
+    score = judge(main)
+    if score is None or score >= DOUBT or len(classified.glyphs) < MIN_DIGITS:
+        return classified, numbers, main  # no book, a sure reading, or nothing written
+    for other in reread(classified):
+        other_numbers = numbers_in(other.glyphs)
+        other_main = main_number(other_numbers)
+        other_score = judge(other_main) or 0.0
+        if other_score > score:
+            classified, numbers, main, score = other, other_numbers, other_main, other_score
+    return classified, numbers, main
+
+
+class Assembler:
+    """Stateful stage: remembers the main number of the last `window` frames (all if None).
+
+    With a judge (the phone book) and a way to reread the frame, a frame whose main number
+    the book explains poorly, or that shows no number, is read again at other ink levels,
+    and the reading the book explains best is kept. Without a book there is nothing to
+    judge by: the first reading stands.
+    """
+
+    def __init__(
+        self, window: int | None = 8, judge: Judge | None = None, reread: Reread | None = None
+    ) -> None:
         self.recent: deque[Number | None] = deque(maxlen=window)
+        self.judge, self.reread = judge, reread
 
     def __call__(self, classified: Classified) -> Reading:
         numbers = numbers_in(classified.glyphs)
-        self.recent.append(main_number(numbers))
+        main = main_number(numbers)
+        if self.judge is not None and self.reread is not None:
+            classified, numbers, main = _surest(classified, numbers, main, self.judge, self.reread)
+        self.recent.append(main)
         best, steadiness = self.fused()
         return Reading(
             frame=classified.frame,

@@ -89,7 +89,7 @@ class Classifier:
             else:
                 p = _as_digit(p) if i in inside and p[NOT_DIGIT] < ADOPT_DOUBT else p
                 read.append(ReadGlyph(g.box, g.line, p, g.crop.shape[0], g.span, g.border))
-        return Classified(frame=glyphs.frame, glyphs=tuple(read))
+        return Classified(frame=glyphs.frame, glyphs=tuple(read), page=glyphs.page)
 
     def _upright(self, glyphs: Glyphs) -> tuple[Glyphs, list[np.ndarray], np.ndarray]:
         """Read the glyphs as they come and, when the model doubts them, turned half round:
@@ -116,7 +116,7 @@ class Classifier:
             replace(g, line=last - g.line, crop=c, span=(-g.span[1], -g.span[0]))
             for g, c in zip(glyphs.glyphs[::-1], turned, strict=True)
         )
-        turned_glyphs = Glyphs(frame=glyphs.frame, glyphs=flipped, levelled=glyphs.levelled)
+        turned_glyphs = replace(glyphs, glyphs=flipped)
         return turned_glyphs, turned, turned_probs
 
     def _split_touching(

@@ -293,7 +293,7 @@ def localize(page: Page) -> Glyphs:
             span = (float(b.x0), float(b.x1))
             glyphs.append(Glyph(box, index, b.crop(level.ink), span, border))
     levelled = angle if back is not None else 0.0
-    return Glyphs(frame=page.frame, glyphs=tuple(glyphs), levelled=levelled)
+    return Glyphs(frame=page.frame, glyphs=tuple(glyphs), levelled=levelled, page=page)
 
 
 def _border_piece(b: _Blob, level: Page, page: Page, back: np.ndarray | None) -> bool:

@@ -29,6 +29,10 @@ class Page:
     mask: np.ndarray  # uint8 0/255, pixels taken as ink
     scale: float  # frame pixels per page pixel
     steps: np.ndarray  # uint8 0/255 at 1/4 scale: where the paper's light steps (its border)
+    # The image `mask` was thresholded from (ink, or ink smoothed on a page of faint
+    # writing), and other levels worth a second reading when the first is in doubt.
+    graded: np.ndarray | None = None
+    others: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -47,6 +51,7 @@ class Glyphs:
     frame: Frame
     glyphs: tuple[Glyph, ...]
     levelled: float = 0.0  # degrees localize turned the writing to level it
+    page: Page | None = None  # what they were found on: a second reading starts from it
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -76,6 +81,7 @@ class ReadGlyph:
 class Classified:
     frame: Frame
     glyphs: tuple[ReadGlyph, ...]
+    page: Page | None = None  # see Glyphs.page
 
 
 @dataclass(frozen=True, slots=True, eq=False)

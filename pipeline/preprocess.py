@@ -6,6 +6,8 @@ shadow or a lamp's falloff across the sheet does not turn paper into ink.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 
@@ -21,6 +23,10 @@ PENCIL = int(255 * 2.0 * (1 - PENCIL_RATIO))
 FAINTER_RATIO = 0.87  # ... and lower still where the pencil level leaves little ink ...
 FAINTER = int(255 * 2.0 * (1 - FAINTER_RATIO))
 LITTLE_INK = 0.05  # ... under this share of the frame (a number's strokes cover a few percent)
+# No level suits every page: a lower one mends broken and faint strokes, a higher one parts
+# touching digits and drops grain. When a reading is in doubt the page is read again at
+# these multiples of its level (assemble keeps the reading the phone book explains best).
+OTHER_LEVELS = (0.8, 1.25)
 BLACK_SHARE = 0.005  # share of pixels half as bright as their paper on a page of biro or marker
 SHEET_LEVEL = 0.6  # ... counted where the paper is at least this share of its brightest
 BG_FACTOR = 4  # the paper level is estimated at 1/4 resolution: cheap, and ink is thin anyway
@@ -74,20 +80,32 @@ def preprocess(frame: Frame) -> Page:
     if _faint(ink, paper):
         # A stroke is a few pixels wide and keeps its darkness when smoothed, the grain of
         # the paper does not: judge faint writing smoothed.
-        smooth = cv2.GaussianBlur(ink, (3, 3), 0)
-        _, mask = cv2.threshold(smooth, PENCIL, 255, cv2.THRESH_BINARY)
+        graded = cv2.GaussianBlur(ink, (3, 3), 0)
+        _, mask = cv2.threshold(graded, PENCIL, 255, cv2.THRESH_BINARY)
+        others: tuple[float, ...] = (FAINTER,)
         if cv2.countNonZero(mask) < LITTLE_INK * mask.size:
             # The writing is fainter than the pencil level, and the paper clean: on grainy
             # paper or a noisy photo the grain alone fills more of the mask, and a lower
-            # level would join it to the strokes.
-            _, mask = cv2.threshold(smooth, FAINTER, 255, cv2.THRESH_BINARY)
+            # level would join it to the strokes. (Either is as often right: the other is
+            # kept for a second reading.)
+            _, mask = cv2.threshold(graded, FAINTER, 255, cv2.THRESH_BINARY)
+            others = (PENCIL,)
     else:
         # The page's own split between ink and paper (Otsu), kept between a pencil's faint
         # strokes and a marker's: one fixed level loses pencil or lets paper grain in.
+        graded = ink
         otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
         level = min(max(otsu, FAINTEST), STRONGEST)
         _, mask = cv2.threshold(ink, level, 255, cv2.THRESH_BINARY)
-    return Page(frame=frame, ink=ink, mask=mask, scale=scale, steps=edges)
+        others = tuple(level * f for f in OTHER_LEVELS)
+    return Page(frame=frame, ink=ink, mask=mask, scale=scale, steps=edges, graded=graded,
+                others=others)
+
+
+def at_level(page: Page, level: float) -> Page:
+    """The page with its ink taken at another level, for a second reading."""
+    _, mask = cv2.threshold(page.graded, level, 255, cv2.THRESH_BINARY)
+    return replace(page, mask=mask, others=())
 
 
 def _faint(ink: np.ndarray, paper: np.ndarray) -> bool:

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +22,8 @@ from .actor import END, Mailbox, Stage, StageStats
 from .assemble import Assembler
 from .classify import Classifier
 from .localize import localize
-from .messages import Frame, Reading, Result
-from .preprocess import preprocess
+from .messages import Classified, Frame, Number, Reading, Result
+from .preprocess import at_level, preprocess
 from .sources import Source
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ class Pipeline:
         window: int | None = 8,
     ) -> None:
         self.source = source
+        self.classifier = classifier
         self.book_path, self.region = book_path, region
         self.matcher = Matcher(book) if book else None
         self.book_status = _status(book) if book else None
@@ -60,7 +61,7 @@ class Pipeline:
             Stage("preprocess", preprocess, lossless=lossless),
             Stage("localize", localize, lossless=lossless),
             Stage("classify", classifier, lossless=lossless),
-            Stage("assemble", Assembler(window), lossless=lossless),
+            Stage("assemble", Assembler(window, self._judge, self._reread), lossless=lossless),
             Stage("match", self._match, lossless=lossless),
         ]
         self.results_box = Mailbox(maxsize=2, lossless=lossless)
@@ -161,6 +162,21 @@ class Pipeline:
             self.book_status = _status(update)
         if self.on_book:
             self.on_book(self.book_status)
+
+    # -- second readings (assemble asks for them) ------------------------------------
+    def _judge(self, number: Number | None) -> float | None:
+        """How well the best contact explains a number; None without a phone book."""
+        matcher = self.matcher  # read once: a reload may swap it meanwhile
+        if matcher is None:
+            return None
+        candidates = matcher.match(number.probs, k=1) if number is not None else []
+        return candidates[0].score if candidates else 0.0
+
+    def _reread(self, classified: Classified) -> Iterator[Classified]:
+        """The frame read again at each of its page's other ink levels."""
+        page = classified.page
+        for level in page.others if page is not None else ():
+            yield self.classifier(localize(at_level(page, level)))
 
     # -- the match stage ---------------------------------------------------------------
     def _match(self, reading: Reading) -> Result:
