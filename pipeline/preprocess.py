@@ -24,9 +24,10 @@ FAINTER_RATIO = 0.87  # ... and lower still where the pencil level leaves little
 FAINTER = int(255 * 2.0 * (1 - FAINTER_RATIO))
 LITTLE_INK = 0.05  # ... under this share of the frame (a number's strokes cover a few percent)
 # No level suits every page: a lower one mends broken and faint strokes, a higher one parts
-# touching digits and drops grain. When a reading is in doubt the page is read again at
-# these multiples of its level (assemble keeps the reading the phone book explains best).
-OTHER_LEVELS = (0.8, 1.25)
+# touching digits and drops grain. When a reading is in doubt the page is read again
+# (assemble keeps the reading the phone book explains best), nearest level first:
+OTHER_LEVELS = (0.8, 1.25, 0.65, 1.6)  # ... at these multiples of its level
+FAINT_OTHERS = (56, 90)  # ... a faint page at the level it did not take, then at these
 BLACK_SHARE = 0.005  # share of pixels half as bright as their paper on a page of biro or marker
 SHEET_LEVEL = 0.6  # ... counted where the paper is at least this share of its brightest
 BG_FACTOR = 4  # the paper level is estimated at 1/4 resolution: cheap, and ink is thin anyway
@@ -82,14 +83,14 @@ def preprocess(frame: Frame) -> Page:
         # the paper does not: judge faint writing smoothed.
         graded = cv2.GaussianBlur(ink, (3, 3), 0)
         _, mask = cv2.threshold(graded, PENCIL, 255, cv2.THRESH_BINARY)
-        others: tuple[float, ...] = (FAINTER,)
+        others: tuple[float, ...] = (FAINTER, *FAINT_OTHERS)
         if cv2.countNonZero(mask) < LITTLE_INK * mask.size:
             # The writing is fainter than the pencil level, and the paper clean: on grainy
             # paper or a noisy photo the grain alone fills more of the mask, and a lower
             # level would join it to the strokes. (Either is as often right: the other is
             # kept for a second reading.)
             _, mask = cv2.threshold(graded, FAINTER, 255, cv2.THRESH_BINARY)
-            others = (PENCIL,)
+            others = (PENCIL, *FAINT_OTHERS)
     else:
         # The page's own split between ink and paper (Otsu), kept between a pencil's faint
         # strokes and a marker's: one fixed level loses pencil or lets paper grain in.

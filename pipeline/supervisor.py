@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from .actor import END, Mailbox, Stage, StageStats
 from .assemble import Assembler
 from .classify import Classifier
 from .localize import localize
-from .messages import Classified, Frame, Number, Reading, Result
+from .messages import Classified, Frame, Number, Page, Reading, Result
 from .preprocess import at_level, preprocess
 from .sources import Source
 
@@ -61,7 +61,11 @@ class Pipeline:
             Stage("preprocess", preprocess, lossless=lossless),
             Stage("localize", localize, lossless=lossless),
             Stage("classify", classifier, lossless=lossless),
-            Stage("assemble", Assembler(window, self._judge, self._reread), lossless=lossless),
+            Stage(
+                "assemble",
+                Assembler(window, self._judge, self._reread, live=source.live),
+                lossless=lossless,
+            ),
             Stage("match", self._match, lossless=lossless),
         ]
         self.results_box = Mailbox(maxsize=2, lossless=lossless)
@@ -172,11 +176,9 @@ class Pipeline:
         candidates = matcher.match(number.probs, k=1) if number is not None else []
         return candidates[0].score if candidates else 0.0
 
-    def _reread(self, classified: Classified) -> Iterator[Classified]:
-        """The frame read again at each of its page's other ink levels."""
-        page = classified.page
-        for level in page.others if page is not None else ():
-            yield self.classifier(localize(at_level(page, level)))
+    def _reread(self, page: Page, level: float) -> Classified:
+        """A frame read again with its page's ink taken at another level."""
+        return self.classifier(localize(at_level(page, level)))
 
     # -- the match stage ---------------------------------------------------------------
     def _match(self, reading: Reading) -> Result:
