@@ -27,7 +27,7 @@ LITTLE_INK = 0.05  # ... under this share of the frame (a number's strokes cover
 # touching digits and drops grain. When a reading is in doubt the page is read again
 # (assemble keeps the reading the phone book explains best), nearest level first:
 OTHER_LEVELS = (0.8, 1.25, 0.65, 1.6)  # ... at these multiples of its level
-FAINT_OTHERS = (56, 90)  # ... a faint page at the level it did not take, then at these
+FAINT_OTHERS = (56, 90, 38)  # ... a faint page at the level it did not take, then at these
 BLACK_SHARE = 0.005  # share of pixels half as bright as their paper on a page of biro or marker
 SHEET_LEVEL = 0.6  # ... counted where the paper is at least this share of its brightest
 BG_FACTOR = 4  # the paper level is estimated at 1/4 resolution: cheap, and ink is thin anyway
