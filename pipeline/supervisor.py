@@ -169,7 +169,9 @@ class Pipeline:
 
     # -- second readings (assemble asks for them) ------------------------------------
     def _judge(self, number: Number | None) -> float | None:
-        """How well the best contact explains a number; None without a phone book."""
+        """How well the best contact explains a number; None without a phone book. (Runs in
+        assemble's thread while match may run in its own: Matcher.match only reads its index,
+        bar a path counter and a lazily built table, both harmless to race on.)"""
         matcher = self.matcher  # read once: a reload may swap it meanwhile
         if matcher is None:
             return None
