@@ -35,8 +35,8 @@ def read(image, classifier, book):
     return result.reading.best.digits, result.candidates
 
 
-# Pages whose first reading is wrong: biro with a "4" read as "2", and pencil where a
-# smudge reads as an extra "0".
+# Pages whose first reading is wrong: on biro a 4 in pieces reads as "21", on pencil a 4
+# reads as "06".
 @pytest.mark.parametrize("seed", [30, 135])
 def test_a_doubtful_reading_is_read_again_and_the_book_picks(seed, classifier, book):
     image, digits, contact = page_of(book, seed)
