@@ -171,6 +171,12 @@ def main_number(numbers: list[Number]) -> Number | None:
     return next(n for n in pool if n.size >= SAME_SIZE * tallest)
 
 
+def _numbers(classified: Classified) -> tuple[list[Number], Number | None]:
+    """A frame's numbers and its main one."""
+    numbers = numbers_in(classified.glyphs)
+    return numbers, main_number(numbers)
+
+
 # How well the phone book explains a number, 0..1 (0: no number); None: there is no book.
 Judge = Callable[[Number | None], float | None]
 Reread = Callable[[Page, float], Classified]  # a frame's page read with its ink at a level
@@ -198,12 +204,7 @@ class Assembler:
         self._tried: dict[int, float] = {}
 
     def __call__(self, classified: Classified) -> Reading:
-        numbers = numbers_in(classified.glyphs)
-        main = main_number(numbers)
-        if self.judge is not None and self.reread is not None:
-            classified, numbers, main = self._surest(
-                classified, numbers, main, self.judge, self.reread
-            )
+        classified, numbers, main = self._surest(classified)
         self.recent.append(main)
         best, steadiness = self.fused()
         return Reading(
@@ -214,13 +215,12 @@ class Assembler:
             steadiness=steadiness,
         )
 
-    def _surest(
-        self, classified: Classified, numbers: list[Number], main: Number | None,
-        judge: Judge, reread: Reread,
-    ) -> tuple[Classified, list[Number], Number | None]:
-        """The frame's reading the book explains best: the first, unless it is in doubt."""
-        page = classified.page
-        score = judge(main)
+    def _surest(self, classified: Classified) -> tuple[Classified, list[Number], Number | None]:
+        """The frame's reading the book explains best, with its numbers and main number: the
+        first, unless it is in doubt."""
+        numbers, main = _numbers(classified)
+        judge, reread, page = self.judge, self.reread, classified.page
+        score = judge(main) if judge is not None and reread is not None else None
         if score is None or score >= DOUBT or page is None or len(classified.glyphs) < MIN_DIGITS:
             self._tried.clear()  # no book, a sure reading, or nothing written
             return classified, numbers, main
@@ -230,8 +230,7 @@ class Assembler:
             turns = untried[:1] or [max(turns, key=lambda t: self._tried.get(t[0], 0.0))]
         for turn, level in turns:
             other = reread(page, level)
-            other_numbers = numbers_in(other.glyphs)
-            other_main = main_number(other_numbers)
+            other_numbers, other_main = _numbers(other)
             other_score = judge(other_main) or 0.0
             self._tried[turn] = other_score
             if other_score > score:
