@@ -15,10 +15,7 @@ from pipeline.supervisor import Pipeline
 from pipeline.synth import as_written
 from train.pages import make_page
 
-CLEAN = dict(
-    paper="white", ink="marker", size=(640, 480), rotation=0.0, perspective=0.0, light=0.0,
-    shadow="none", blur="none", noise=1.0, jpeg=0, stroke=0, touching=False, distractor=False,
-)
+from .test_eval_pages import CLEAN
 
 
 def page_of(book, seed, **force):
