@@ -22,6 +22,7 @@ SPLIT_SHARES = np.linspace(0.25, 0.75, 7)  # where to try cutting it, as shares 
 SPLIT_SURE = 0.9  # both halves must be digits at least this sure ...
 PAIR_ASPECT = 1.2  # ... unless the mark is this wide: no digit is, so the surest cut wins
 TRIPLE_ASPECT = 1.5  # ... and one this wide that no cut parts in two may be three digits
+EAGER_ASPECT = 0.5  # read again in doubt, a mark read as one digit this wide may be two too
 TALL_SHARE = 0.6  # a mark inside a number at least this share of its neighbours' height
 ADOPT_DOUBT = 0.9  # ... and read as one digit only if the model is less sure than this it is none
 BRACKET_DOUBT = 0.85  # a narrow "1" less sure than this may be a bracket ...
@@ -71,10 +72,11 @@ class Classifier:
             return np.zeros((0, NUM_CLASSES), np.float32)
         return self.session.run(None, {self.input_name: batch})[0]
 
-    def __call__(self, glyphs: Glyphs) -> Classified:
+    def __call__(self, glyphs: Glyphs, *, eager: bool = False) -> Classified:
+        """eager: cut marks read as one digit too (see _split_touching); a second reading."""
         glyphs, crops, probs = self._upright(glyphs)
         inside = _inside_numbers(glyphs.glyphs, probs)
-        splits = self._split_touching(glyphs.glyphs, crops, probs, inside)
+        splits = self._split_touching(glyphs.glyphs, crops, probs, inside, eager)
         for i in _brackets(glyphs.glyphs, probs):
             probs[i] = np.eye(NUM_CLASSES, dtype=np.float32)[NOT_DIGIT]
         read: list[ReadGlyph] = []
@@ -121,7 +123,7 @@ class Classifier:
 
     def _split_touching(
         self, glyphs: tuple[Glyph, ...], crops: list[np.ndarray], probs: np.ndarray,
-        inside: set[int],
+        inside: set[int], eager: bool = False,
     ) -> dict[int, list[tuple[float, float, np.ndarray]]]:
         """Two digits written touching come out of localize as one wide mark that the model
         calls "not a digit". Width alone cannot tell a pair from a wide single digit, so
@@ -130,8 +132,11 @@ class Classifier:
         of the mark as one digit (a narrower doubtful mark is more often one digit); a mark
         wider than any digit is cut where both halves read as digits, however doubtfully.
         A mark as wide as three digits that no cut parts in two is tried as one sure digit
-        beside a pair. Returns glyph index -> its parts: (start, end) as shares of its width,
-        and their probabilities."""
+        beside a pair. Eager (a reading in doubt, which the phone book judges), a mark read
+        as one digit is cut too where both halves read as digits surer than the whole: a 1
+        written into its neighbour ("71") often still reads as the neighbour alone.
+        Returns glyph index -> its parts: (start, end) as shares of its width, and their
+        probabilities."""
         # Only on lines that hold digits: the blotches of a desk behind the sheet are many,
         # and seven cuts each cost as much as the rest of the frame.
         digit_lines = {
@@ -142,10 +147,15 @@ class Classifier:
             if p.argmax() == NOT_DIGIT and c.shape[1] > SPLIT_ASPECT * c.shape[0]
             and g.line in digit_lines
         ]
-        if not wide:
+        merged = [
+            i for i, (g, c, p) in enumerate(zip(glyphs, crops, probs, strict=True))
+            if p.argmax() != NOT_DIGIT and c.shape[1] > EAGER_ASPECT * c.shape[0]
+            and g.line in digit_lines
+        ] if eager else []
+        if not wide and not merged:
             return {}
         halves, cuts = [], []
-        for i in wide:
+        for i in wide + merged:
             for share in SPLIT_SHARES:
                 halves += cut(crops[i], share)
                 cuts.append((i, share))
@@ -154,12 +164,14 @@ class Classifier:
         sureness: dict[int, float] = {}
         for (i, share), (left, right) in zip(cuts, pairs, strict=True):
             sure = min(left[:NOT_DIGIT].max(), right[:NOT_DIGIT].max())
+            digits = left.argmax() != NOT_DIGIT and right.argmax() != NOT_DIGIT
             h, w = crops[i].shape
-            if i in inside and w > WIDE_PAIR_ASPECT * h:
+            if probs[i].argmax() != NOT_DIGIT:  # a mark read as one digit (eager)
+                ok = digits and sure > probs[i].max()
+            elif i in inside and w > WIDE_PAIR_ASPECT * h:
                 ok = sure > probs[i][:NOT_DIGIT].max()
                 left, right = _as_digit(left), _as_digit(right)
             else:
-                digits = left.argmax() != NOT_DIGIT and right.argmax() != NOT_DIGIT
                 ok = digits and (sure > SPLIT_SURE or w > PAIR_ASPECT * h)
             if ok and sure > sureness.get(i, 0.0):
                 best[i], sureness[i] = (share, left, right), sure

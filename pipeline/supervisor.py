@@ -19,7 +19,7 @@ from phonebook.match import Matcher, ambiguous
 from phonebook.watch import watch_phonebook
 
 from .actor import END, Mailbox, Stage, StageStats
-from .assemble import Assembler
+from .assemble import EAGER, Assembler
 from .classify import Classifier
 from .localize import localize
 from .messages import Classified, Frame, Number, Page, Reading, Result
@@ -178,8 +178,11 @@ class Pipeline:
         candidates = matcher.match(number.probs, k=1) if number is not None else []
         return candidates[0].score if candidates else 0.0
 
-    def _reread(self, page: Page, level: float) -> Classified:
-        """A frame read again with its page's ink taken at another level."""
+    def _reread(self, page: Page, level: float | None) -> Classified:
+        """A frame read again: its page's ink taken at another level or, at EAGER, at its own
+        with marks read as one digit tried as two."""
+        if level is EAGER:
+            return self.classifier(localize(page), eager=True)
         return self.classifier(localize(at_level(page, level)))
 
     # -- the match stage ---------------------------------------------------------------

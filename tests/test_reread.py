@@ -7,6 +7,8 @@ import cv2
 import numpy as np
 import pytest
 
+from pipeline.assemble import _numbers
+from pipeline.localize import localize
 from pipeline.messages import Frame
 from pipeline.preprocess import at_level, preprocess
 from pipeline.recognize import read_source
@@ -39,6 +41,20 @@ def test_a_doubtful_reading_is_read_again_and_the_book_picks(seed, classifier, b
     image, digits, contact = page_of(book, seed)
     first, none = read(image, classifier, None)
     assert first != digits and not none  # without a book there is nothing to judge by
+    again, candidates = read(image, classifier, book)
+    assert again == digits and candidates[0].contact == contact
+
+
+# Pages with a 1 written into its neighbour, which reads as the neighbour alone ("01" as
+# "0", "41" as "4"): no ink level parts them, the eager cut does, and the book is sure of it.
+@pytest.mark.parametrize("seed", [31, 83])
+def test_a_digit_read_in_doubt_is_tried_as_two(seed, classifier, book):
+    image, digits, contact = page_of(book, seed, touching=True)
+    first, _ = read(image, classifier, None)
+    assert len(first) == len(digits) - 1
+    glyphs = localize(preprocess(Frame(0, 0.0, image)))
+    plain, eager = (_numbers(classifier(glyphs, eager=e))[1].digits for e in (False, True))
+    assert plain == first and eager == digits
     again, candidates = read(image, classifier, book)
     assert again == digits and candidates[0].contact == contact
 
