@@ -237,10 +237,12 @@ class Assembler:
             other = reread(page, level)
             other_numbers, other_main = _numbers(other)
             other_score = judge(other_main) or 0.0
-            self._tried[turn] = other_score
             # An eager cut changes the number's length, and a contact of another length
-            # may then explain a wrong cut a little better: it must leave no doubt.
-            if other_score > score and (level is not EAGER or other_score >= DOUBT):
+            # may then explain a wrong cut a little better: it counts only beyond doubt.
+            if level is EAGER and other_score < DOUBT:
+                other_score = 0.0
+            self._tried[turn] = other_score
+            if other_score > score:
                 classified, numbers, main, score = other, other_numbers, other_main, other_score
         return classified, numbers, main
 

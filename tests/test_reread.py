@@ -2,12 +2,13 @@
 it explains best: real pages, the real model and the shipped sample book."""
 
 import asyncio
+from dataclasses import replace
 
 import cv2
 import numpy as np
 import pytest
 
-from pipeline.assemble import _numbers
+from pipeline.assemble import EAGER, _numbers
 from pipeline.localize import localize
 from pipeline.messages import Frame
 from pipeline.preprocess import at_level, preprocess
@@ -60,16 +61,26 @@ def test_a_digit_read_in_doubt_is_tried_as_two(seed, classifier, book):
 
 
 def count_rereads(pipeline):
+    """The frame number and level of each second reading, as they happen."""
     assembler = pipeline.stages[3].handle
     calls = []
     reread = assembler.reread
 
     def counted(page, level):
-        calls.append(page.frame.seq)
+        calls.append((page.frame.seq, level))
         return reread(page, level)
 
     assembler.reread = counted
     return calls
+
+
+def feed(pipeline, image, frames):
+    """A live camera showing `image`, frame by frame through every stage: the last result."""
+    for seq in range(frames):
+        item = Frame(seq, 0.0, image)
+        for stage in pipeline.stages:
+            item = stage.handle(item)
+    return item
 
 
 async def run(pipeline):
@@ -91,12 +102,22 @@ def test_live_frames_in_doubt_get_one_other_level_each(classifier, book):
     image, digits, contact = page_of(book, 30)
     pipeline = Pipeline(ArraySource([image], fps=30), classifier, book)
     calls = count_rereads(pipeline)
-    for seq in range(10):
-        item = Frame(seq, 0.0, image)
-        for stage in pipeline.stages:
-            item = stage.handle(item)
-    assert calls == list(range(10))  # one other level a frame: all of them in doubt
+    item = feed(pipeline, image, 10)
+    assert [seq for seq, _ in calls] == list(range(10))  # one a frame: all of them in doubt
     assert item.reading.best.digits == digits and item.candidates[0].contact == contact
+
+
+@pytest.mark.parametrize("seed", [31, 83])
+def test_live_frames_do_not_keep_an_eager_reading_the_book_doubts(seed, classifier, book):
+    """With the number missing from the book every frame is in doubt. The eager cuts, the
+    dearest reading, are tried once; the book doubts them, so they are not the one kept."""
+    image, _, contact = page_of(book, seed, touching=True)
+    lacking = replace(book, contacts=tuple(c for c in book.contacts if c != contact))
+    pipeline = Pipeline(ArraySource([image], fps=30), classifier, lacking)
+    calls = count_rereads(pipeline)
+    feed(pipeline, image, 12)
+    levels = [level for _, level in calls]
+    assert len(levels) == 12 and levels[:6].count(EAGER) == 1 and EAGER not in levels[6:]
 
 
 def test_a_frame_without_writing_is_not_read_again(classifier, book):
