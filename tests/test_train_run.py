@@ -43,6 +43,10 @@ def test_a_short_run_exports_the_weight_average_and_writes_its_card(
         mnist_per_epoch=512, neg_pool=300, neg_per_epoch=128, neg_heldout=100,
         crop_pool=100, crop_per_epoch=64, crop_heldout=100,
     )
+    # A card from an earlier run: its ablation and the hand-written sections after it stay.
+    ablation = f"{tr.card.ABLATION_START}\nthe ablation's figures\n{tr.card.ABLATION_END}"
+    reading = "## Reading camera-like pages\n\nfigures by hand"
+    (tmp_path / "CARD.md").write_text(f"# old card\n\n{ablation}\n\n{reading}\n")
     result = tr.run(cfg, "python -m train (test)")
 
     assert [log.epoch for log in result.epochs] == [1, 2]
@@ -52,6 +56,7 @@ def test_a_short_run_exports_the_weight_average_and_writes_its_card(
     assert averages[0].n_averaged.item() == 2 * ((512 + 128 + 64) // 64)
     card = (tmp_path / "CARD.md").read_text(encoding="utf-8")
     assert "moving average of the weights and BatchNorm statistics\n(decay 0.9" in card
+    assert "old card" not in card and card.endswith(f"{ablation}\n\n{reading}\n")
     onnx_path = str(tmp_path / "digits.onnx")
     session = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
     (probs,) = session.run(["probs"], {"input": np.zeros((3, 1, 28, 28), np.float32)})

@@ -50,6 +50,16 @@ def _ablation_section(path: Path) -> str:
     )
 
 
+def _sections_after(path: Path) -> str:
+    """What an existing card holds after the ablation section: hand-written sections (how
+    the pipeline reads pages with this model, and their figures) that a retrain keeps."""
+    if path.exists():
+        text = path.read_text(encoding="utf-8")
+        if ABLATION_END in text:
+            return text.split(ABLATION_END, 1)[1].strip("\n")
+    return ""
+
+
 def write_ablation(path: Path, r: Result) -> None:
     """Put the MNIST-only ablation's figures into the card, leaving the rest as it is."""
     e = r.extra
@@ -88,6 +98,8 @@ Command: `{r.command}`
 
 
 def write(path: Path, r: Result) -> None:
+    """The card of a new digits.onnx; the ablation's section and the sections after it are
+    kept from the card it replaces."""
     e = r.extra
     rep: ExportReport = e["export"]  # type: ignore[assignment]
     c = r.cfg
@@ -230,5 +242,7 @@ Command (from the repo root):
 
 {_ablation_section(path)}
 """
+    if after := _sections_after(path):
+        text += f"\n{after}\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
