@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .messages import NOT_DIGIT, Classified, Number, Page, ReadGlyph, Reading
+from .messages import NOT_DIGIT, Classified, Glyphs, Number, ReadGlyph, Reading
 
 MIN_DIGITS = 3  # shorter runs are stray marks, not phone numbers
 MAX_DIGITS = 15  # no phone number is longer (E.164)
@@ -183,8 +183,8 @@ def _numbers(classified: Classified) -> tuple[list[Number], Number | None]:
 
 # How well the phone book explains a number, 0..1 (0: no number); None: there is no book.
 Judge = Callable[[Number | None], float | None]
-# A frame's page read again with its ink at another level, or EAGER.
-Reread = Callable[[Page, float | None], Classified]
+# A frame's glyphs read again: found on its page with the ink at another level, or EAGER.
+Reread = Callable[[Glyphs, float | None], Classified]
 
 
 class Assembler:
@@ -224,17 +224,18 @@ class Assembler:
         """The frame's reading the book explains best, with its numbers and main number: the
         first, unless it is in doubt."""
         numbers, main = _numbers(classified)
-        judge, reread, page = self.judge, self.reread, classified.page
+        judge, reread, found = self.judge, self.reread, classified.found
         score = judge(main) if judge is not None and reread is not None else None
+        page = found.page if found is not None else None
         if score is None or score >= DOUBT or page is None or len(classified.glyphs) < MIN_DIGITS:
             self._tried.clear()  # no book, a sure reading, or nothing written
             return classified, numbers, main
         turns = list(enumerate((*page.others, EAGER)))
-        if self.live and turns:
+        if self.live:
             untried = [t for t in turns if t[0] not in self._tried]
             turns = untried[:1] or [max(turns, key=lambda t: self._tried.get(t[0], 0.0))]
         for turn, level in turns:
-            other = reread(page, level)
+            other = reread(found, level)
             other_numbers, other_main = _numbers(other)
             other_score = judge(other_main) or 0.0
             # An eager cut changes the number's length, and a contact of another length

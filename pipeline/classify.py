@@ -77,6 +77,7 @@ class Classifier:
 
     def __call__(self, glyphs: Glyphs, *, eager: bool = False) -> Classified:
         """eager: cut marks read as one digit too (see _split_touching); a second reading."""
+        found = glyphs
         glyphs, crops, probs = self._upright(glyphs)
         inside = _inside_numbers(glyphs.glyphs, probs)
         splits = self._split_touching(glyphs.glyphs, crops, probs, inside, eager)
@@ -94,7 +95,7 @@ class Classifier:
             else:
                 p = _as_digit(p) if i in inside and p[NOT_DIGIT] < ADOPT_DOUBT else p
                 read.append(ReadGlyph(g.box, g.line, p, g.crop.shape[0], g.span, g.border))
-        return Classified(frame=glyphs.frame, glyphs=tuple(read), page=glyphs.page)
+        return Classified(frame=glyphs.frame, glyphs=tuple(read), found=found)
 
     def _upright(self, glyphs: Glyphs) -> tuple[Glyphs, list[np.ndarray], np.ndarray]:
         """Read the glyphs as they come and, when the model doubts them, turned half round:

@@ -81,7 +81,7 @@ class ReadGlyph:
 class Classified:
     frame: Frame
     glyphs: tuple[ReadGlyph, ...]
-    page: Page | None = None  # see Glyphs.page
+    found: Glyphs | None = None  # what it was read from: a second reading starts from it
 
 
 @dataclass(frozen=True, slots=True, eq=False)

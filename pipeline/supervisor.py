@@ -22,7 +22,7 @@ from .actor import END, Mailbox, Stage, StageStats
 from .assemble import EAGER, Assembler
 from .classify import Classifier
 from .localize import localize
-from .messages import Classified, Frame, Number, Page, Reading, Result
+from .messages import Classified, Frame, Glyphs, Number, Reading, Result
 from .preprocess import at_level, preprocess
 from .sources import Source
 
@@ -178,12 +178,12 @@ class Pipeline:
         candidates = matcher.match(number.probs, k=1) if number is not None else []
         return candidates[0].score if candidates else 0.0
 
-    def _reread(self, page: Page, level: float | None) -> Classified:
-        """A frame read again: its page's ink taken at another level or, at EAGER, at its own
-        with marks read as one digit tried as two."""
+    def _reread(self, found: Glyphs, level: float | None) -> Classified:
+        """A frame read again: found anew on its page with the ink taken at another level or,
+        at EAGER, the same glyphs with marks read as one digit tried as two."""
         if level is EAGER:
-            return self.classifier(localize(page), eager=True)
-        return self.classifier(localize(at_level(page, level)))
+            return self.classifier(found, eager=True)
+        return self.classifier(localize(at_level(found.page, level)))
 
     # -- the match stage ---------------------------------------------------------------
     def _match(self, reading: Reading) -> Result:

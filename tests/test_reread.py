@@ -66,9 +66,9 @@ def count_rereads(pipeline):
     calls = []
     reread = assembler.reread
 
-    def counted(page, level):
-        calls.append((page.frame.seq, level))
-        return reread(page, level)
+    def counted(found, level):
+        calls.append((found.frame.seq, level))
+        return reread(found, level)
 
     assembler.reread = counted
     return calls
