@@ -13,6 +13,7 @@ from train.pages import NOT_DIGIT, PAPERS, glyph_crops, make_page, page_crops
 CLEAN = dict(
     paper="white", ink="marker", size=(640, 480), rotation=0.0, perspective=0.0, light=0.0,
     shadow="none", blur="none", noise=1.0, jpeg=0, stroke=0, touching=False, distractor=False,
+    style="plain",
 )
 
 

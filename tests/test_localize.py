@@ -122,7 +122,7 @@ def ruled_sheet(seed: int, degrees: float) -> np.ndarray:
     image, _ = make_page(
         ["415.555.2188"], np.random.default_rng(seed), "atlas", paper="ruled",
         rotation=degrees, size=(1280, 720), shadow="hard", ink="biro", blur="none",
-        touching=False, distractor=False,
+        touching=False, distractor=False, style="plain",
     )
     return image
 
@@ -227,7 +227,8 @@ def _pencil_digits_found(seed: int) -> tuple[int, int]:
     from train.pages import make_page
 
     image, labels = make_page(["646 555 0112"], np.random.default_rng(seed), "atlas",
-                              ink="pencil", rotation=0.0, touching=False, distractor=False)
+                              ink="pencil", rotation=0.0, touching=False, distractor=False,
+                              style="plain")
     boxes = [g.box for g in find(image)]
     digits = [m for m in labels.marks if m.char.isdigit()]
     return sum(max(iou(m.box, b) for b in boxes) > 0.5 for m in digits), len(digits)

@@ -174,7 +174,7 @@ def test_a_level_sheet_upside_down_is_read_the_right_way_up(classifier, seed):
     # Pages the mean belief over every glyph (the marks around the number included) read
     # the wrong way up, as "281055551" and the like: the surest glyphs decide it now.
     image, _ = make_page(["415 555 0132"], np.random.default_rng(seed), "atlas",
-                         touching=False, distractor=False, rotation=5.0)
+                         touching=False, distractor=False, rotation=5.0, style="plain")
     turned = cv2.rotate(image, cv2.ROTATE_180)
     glyphs = classifier(localize(preprocess(Frame(0, 0.0, turned)))).glyphs
     assert main_number(numbers_in(glyphs)).digits == "4155550132"
@@ -311,7 +311,7 @@ def _numbers(classifier, texts: list[str], seed: int, **force):
     from train.pages import make_page
 
     image, _ = make_page(texts, np.random.default_rng(seed), "atlas", touching=False,
-                         distractor=False, **force)
+                         distractor=False, **({"style": "plain"} | force))
     return numbers_in(classifier(localize(preprocess(Frame(0, 0.0, image)))).glyphs)
 
 

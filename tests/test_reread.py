@@ -24,7 +24,7 @@ from .test_eval_pages import CLEAN
 def page_of(book, seed, **force):
     """Atlas page `seed` with the number of sample contact `seed` written on it."""
     contact = book.contacts[seed % len(book.contacts)]
-    force = {"size": (640, 480)} | force
+    force = {"size": (640, 480), "style": "plain"} | force
     image, labels = make_page([as_written(contact.phone)], np.random.default_rng(seed), "atlas",
                               **force)
     return image, labels.main_digits, contact

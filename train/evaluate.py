@@ -244,6 +244,7 @@ def condition_groups(labels: PageLabels) -> dict[str, str]:
         "light": "uneven" if c.light > 0.15 else "even",
         "numbers": str(len(labels.numbers)),
         "size": f"{c.size[0]}x{c.size[1]}",
+        "style": c.style,
     }
 
 

@@ -1,9 +1,10 @@
 """Camera-like photos of handwritten phone numbers, with labels: the benchmark's pages, and
 "camera crops" (glyphs cut out the way the app's localize stage finds them) for training.
 
-A page is drawn on a flat sheet (paper, rulings, MNIST digits, separators, a distractor
-word), then put in front of a camera: a homography (perspective and in-plane rotation), a desk
-around the sheet, uneven light, a shadow, blur, sensor noise and JPEG. Each effect has its own
+A page is drawn on a flat sheet (paper, rulings, MNIST digits, by a quarter of the writers
+with continental 1s and 7s, separators, a distractor word), then put in front of a camera: a
+homography (perspective and in-plane rotation), a desk around the sheet, uneven light, a
+shadow, blur, sensor noise and JPEG. Each effect has its own
 probability, so most pages combine several; any can be forced by keyword (see `Conditions`).
 Every stage draws from its own generator spawned from the page's, so forcing one effect leaves
 the rest of the page as it was: the same seed gives A/B pictures of one effect.
@@ -15,7 +16,7 @@ the MNIST files are not available.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -30,12 +31,15 @@ from pipeline.preprocess import preprocess
 from pipeline.synth import atlas
 from train.data import FILES, default_data_dir, load_mnist, load_test
 from train.negatives import FONTS
+from train.styles import Hand, restyle
 
 PAPERS = ("white", "recycled", "sticky", "squared", "ruled")
 INKS = ("marker", "biro", "pencil")
 SHADOWS = ("none", "soft", "hard")
 BLURS = ("none", "defocus", "motion")
 LAYOUTS = ("lines", "grid")
+STYLES = ("plain", "continental")  # how the writer forms 1s and 7s (train/styles.py)
+CONTINENTAL = 0.25  # share of pages written with continental 1s and 7s
 CHARS = set("0123456789 -.()+")
 NOT_DIGIT = 10
 # Distractors: words people write next to a number. Letters that look like digits (l, o, S)
@@ -67,6 +71,7 @@ class Conditions:
     touching: bool = False  # a pair of digits of the main number written into each other
     distractor: bool = False  # a word written near the main number
     layout: str = "lines"  # LAYOUTS; "grid" is 2x2 and needs four numbers
+    style: str = "plain"  # STYLES
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,7 +141,13 @@ def _pen(alpha: np.ndarray, k: int) -> np.ndarray:
     return _tight(thin) if (thin > 0.5).sum() > 0.4 * (a > 0.5).sum() else alpha
 
 
-def _digit(d: int, gh: float, k: int, rng: Rng, bank: tuple[np.ndarray, ...]) -> np.ndarray:
+# A writer's hand: what it adds to a digit glyph (float ink coverage) of a given digit.
+Styler = Callable[[np.ndarray, int], np.ndarray]
+
+
+def _digit(
+    d: int, gh: float, k: int, rng: Rng, bank: tuple[np.ndarray, ...], styler: Styler
+) -> np.ndarray:
     """One MNIST glyph as float ink coverage, gh px tall, slightly re-slanted, crisp edges."""
     glyphs = bank[d]
     g = glyphs[int(rng.integers(len(glyphs)))]
@@ -146,6 +157,7 @@ def _digit(d: int, gh: float, k: int, rng: Rng, bank: tuple[np.ndarray, ...]) ->
     scale = h / g.shape[0]
     w = max(2, round(g.shape[1] * scale * rng.uniform(0.85, 1.15)))
     big = cv2.resize(g, (w, max(2, round(h))), interpolation=cv2.INTER_CUBIC)
+    big = styler(big, d)
     pad = max(2, round(0.15 * h))
     big = cv2.copyMakeBorder(big, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
     m = cv2.getRotationMatrix2D((big.shape[1] / 2, big.shape[0] / 2), rng.uniform(-6, 6), 1)
@@ -229,7 +241,7 @@ def _touch_x(prev: _Item, alpha: np.ndarray, y: int) -> int | None:
 
 def _write(
     text: str, number: int, gh: float, k: int, rng: Rng, bank: tuple[np.ndarray, ...],
-    touch: set[int],
+    touch: set[int], styler: Styler,
 ) -> list[_Item]:
     """One number written left to right from x = 0, baseline y = 0. A digit at index j in
     `touch` is written into the digit before it."""
@@ -241,7 +253,7 @@ def _write(
             x += gh * rng.uniform(0.35, 0.7)
             continue
         if ch.isdigit():
-            alpha = _digit(int(ch), gh, k, rng, bank)
+            alpha = _digit(int(ch), gh, k, rng, bank, styler)
             top = -alpha.shape[0] + rng.uniform(-1, 1) * gh / 15
         else:
             alpha, top = _separator(ch, gh, t, rng)
@@ -277,7 +289,7 @@ def _touch_points(text: str, rng: Rng) -> set[int]:
 
 def _layout(
     texts: Sequence[str], cond: Conditions, gh: float, word: str, rng: Rng,
-    bank: tuple[np.ndarray, ...],
+    bank: tuple[np.ndarray, ...], styler: Styler,
 ) -> tuple[list[list[_Item]], list[int], float]:
     """Place every line on the sheet: returns the numbers' items in reading order (a word's
     items join the list as its own entry), the reading order of texts, and the rule spacing
@@ -298,7 +310,7 @@ def _layout(
     touch = _touch_points(texts[0], rng) if cond.touching else set()
     written = {
         i: _write(texts[i], order.index(i), gh * scales[i], k, rng, bank,
-            touch if i == 0 else set())
+            touch if i == 0 else set(), styler)
         for i in range(n)
     }
     blocks: list[list[_Item]] = []
@@ -547,7 +559,7 @@ def draw_conditions(rng: Rng, numbers: int = 1, **force: object) -> Conditions:
     }
     cond = Conditions(**(drawn | force))  # an unknown name raises TypeError
     for name, allowed in (("paper", PAPERS), ("ink", INKS), ("shadow", SHADOWS),
-                          ("blur", BLURS), ("layout", LAYOUTS)):
+                          ("blur", BLURS), ("layout", LAYOUTS), ("style", STYLES)):
         if getattr(cond, name) not in allowed:
             raise ValueError(f"{name} must be one of {allowed}, not {getattr(cond, name)!r}")
     if not (cond.jpeg == 0 or 1 <= cond.jpeg <= 100):
@@ -571,9 +583,15 @@ def make_page(
         if not set(text) <= CHARS or not any(c.isdigit() for c in text):
             raise ValueError(f"cannot write {text!r}: digits and ' -.()+' only")
     cond = draw_conditions(rng, len(number_texts), **force)
-    layout_rng, paper_rng, ink_rng, camera_rng, light_rng, blur_rng, noise_rng = (
-        np.random.default_rng(s) for s in rng.integers(0, 2**63, 7)
+    layout_rng, paper_rng, ink_rng, camera_rng, light_rng, blur_rng, noise_rng, style_rng = (
+        np.random.default_rng(s) for s in rng.integers(0, 2**63, 8)
     )
+    # The writer's hand comes from a generator of its own, seeded last: a page written with
+    # continental 1s and 7s has the paper, light and camera it would have without them.
+    style = STYLES[int(style_rng.random() < CONTINENTAL)]  # drawn whether forced or not
+    if "style" not in force:
+        cond = replace(cond, style=style)
+    hand = Hand.continental(style_rng) if cond.style == "continental" else Hand()
     word = word if word is not None else WORDS[int(layout_rng.integers(len(WORDS)))]
     if not word.strip() or not set(word) <= WORD_CHARS:
         raise ValueError(f"cannot write the word {word!r}: letters, spaces, '.' and ':' only")
@@ -581,7 +599,10 @@ def make_page(
     W, H = cond.size
     gh = layout_rng.uniform(0.06, 0.13) * H
 
-    blocks, order, rule = _layout(number_texts, cond, gh, word, layout_rng, bank)
+    blocks, order, rule = _layout(
+        number_texts, cond, gh, word, layout_rng, bank,
+        lambda alpha, d: restyle(alpha, d, hand, style_rng),
+    )
     items = [it for block in blocks for it in block]
     x0, y0, x1, y1 = _extent(items)
     # The sheet: the writing with margins (a sticky note is square and tight around it).

@@ -131,7 +131,7 @@ def _crop_chunk(args: tuple[int, int, str]) -> tuple[np.ndarray, np.ndarray, int
 def _source_hash() -> str:
     """Everything that decides what a crop looks like: the page generator and the pipeline."""
     root = Path(__file__).resolve().parent.parent
-    files = [root / "train" / n for n in ("pages.py", "negatives.py", "data.py")]
+    files = [root / "train" / n for n in ("pages.py", "styles.py", "negatives.py", "data.py")]
     files.append(root / "phonebook" / "phone.py")  # how numbers are written
     files += sorted((root / "pipeline").glob("*.py"))
     h = hashlib.sha256()
