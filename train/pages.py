@@ -827,10 +827,12 @@ def _halves(g: Glyph, labels: PageLabels) -> list[tuple[Glyph, int]]:
     digits meet: each half is its digit with a sliver of the other, or a sliver short, and
     the model must read it all the same for the split to work."""
     x, _, w, _ = g.box
+    inside = {m for m, mark in enumerate(labels.marks)
+              if mark.char.isdigit() and _inside(mark.box, g.box)}
     for a, b in labels.touching:
-        left, right = labels.marks[a].box, labels.marks[b].box
-        if not (_inside(left, g.box) and _inside(right, g.box)):
+        if inside != {a, b}:  # not the pair, or a third digit joined it (a 1's flag reaches)
             continue
+        left, right = labels.marks[a].box, labels.marks[b].box
         meet = ((left[0] + left[2]) + right[0]) / 2
         share = SPLIT_SHARES[np.abs(SPLIT_SHARES - (meet - x) / w).argmin()]
         parts = cut(g.crop, share)
