@@ -237,7 +237,8 @@ def test_a_doubtful_digit_inside_a_number_is_read_with_its_doubt(classifier):
 
     # A 0 written with a pen that skips (rows of paper across it). If a new model reads it
     # as a digit on its own, pick another such glyph: this test is about marks it doubts.
-    dry = _written(0, 3) * (np.arange(56)[:, None] % 16 > 3)[: _written(0, 3).shape[0]]
+    zero = _written(0, 0)
+    dry = zero * (np.arange(56)[:, None] % 16 > 3)[: zero.shape[0]]
     raw = classifier.probabilities(normalize_batch([dry]))[0]
     assert raw.argmax() == NOT_DIGIT  # the model alone would drop it
     crops = [_written(d) for d in (4, 1, 5)] + [dry] + [_written(d) for d in (5, 5, 0)]
@@ -321,14 +322,14 @@ def _main_number(classifier, texts: list[str], seed: int, **force) -> str:
     return main_number(_numbers(classifier, texts, seed, **force)).digits
 
 
-@pytest.mark.parametrize("seed", [22, 23, 56, 72, 77])
+@pytest.mark.parametrize("seed", [8, 22, 23, 28, 56])
 def test_brackets_the_model_reads_as_ones_stay_out(classifier, seed):
     # Pages on which the model reads the "(" as a "1" it doubts: read as it comes, the
     # number gains a digit ("12125550134"). A 1 inside the brackets stays.
     assert _main_number(classifier, ["(212) 555-0134"], seed, rotation=0.0) == "2125550134"
 
 
-@pytest.mark.parametrize("seed", [9, 45, 55, 61, 133])
+@pytest.mark.parametrize("seed", [55, 91, 133, 158, 216])
 def test_a_bracket_read_as_a_sure_one_stays_out_beside_its_partner(classifier, seed):
     # Pages on which the model is sure enough of one bracket as a "1" (or of both) that it
     # was kept as a digit: "13035550172", "30315550172". Its partner bows clearly.

@@ -35,9 +35,9 @@ def read(image, classifier, book):
     return result.reading.best.digits, result.candidates
 
 
-# Pages whose first reading is wrong: on biro a 4 in pieces reads as "21", on pencil a 4
-# reads as "06".
-@pytest.mark.parametrize("seed", [30, 135])
+# Pages whose first reading is wrong: a 5 read as a 0 ("4155050147"), a 4 in pieces read
+# as "16" ("61665550139").
+@pytest.mark.parametrize("seed", [41, 135])
 def test_a_doubtful_reading_is_read_again_and_the_book_picks(seed, classifier, book):
     image, digits, contact = page_of(book, seed)
     first, none = read(image, classifier, None)
@@ -48,7 +48,7 @@ def test_a_doubtful_reading_is_read_again_and_the_book_picks(seed, classifier, b
 
 # Pages with a 1 written into its neighbour, which reads as the neighbour alone ("01" as
 # "0", "41" as "4"): no ink level parts them, the eager cut does, and the book is sure of it.
-@pytest.mark.parametrize("seed", [31, 83])
+@pytest.mark.parametrize("seed", [81, 83])
 def test_a_digit_read_in_doubt_is_tried_as_two(seed, classifier, book):
     image, digits, contact = page_of(book, seed, touching=True)
     first, _ = read(image, classifier, None)
@@ -99,7 +99,7 @@ def test_a_sure_reading_is_not_read_again(classifier, book):
 def test_live_frames_in_doubt_get_one_other_level_each(classifier, book):
     """A camera's frames keep coming: one other level a frame keeps the cost down; each is
     tried once, then the one the book liked best is kept, and the reading settles on it."""
-    image, digits, contact = page_of(book, 30)
+    image, digits, contact = page_of(book, 41)
     pipeline = Pipeline(ArraySource([image], fps=30), classifier, book)
     calls = count_rereads(pipeline)
     item = feed(pipeline, image, 10)
@@ -107,7 +107,7 @@ def test_live_frames_in_doubt_get_one_other_level_each(classifier, book):
     assert item.reading.best.digits == digits and item.candidates[0].contact == contact
 
 
-@pytest.mark.parametrize("seed", [31, 83])
+@pytest.mark.parametrize("seed", [81, 83])
 def test_live_frames_do_not_keep_an_eager_reading_the_book_doubts(seed, classifier, book):
     """With the number missing from the book every frame is in doubt. The eager cuts, the
     dearest reading, are tried once; the book doubts them, so they are not the one kept."""

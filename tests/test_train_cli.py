@@ -18,8 +18,13 @@ def test_bad_values_exit_2_with_one_line(argv: list[str], capsys: pytest.Capture
 
 
 def test_defaults_are_the_cards_recipe() -> None:
-    args = parse_args([])
-    assert (args.epochs, args.ema, args.batch_size) == (16, 0.999, 128)
+    # `make train` (no options) makes the shipped model again (here, byte for byte).
+    card = (Path(__file__).resolve().parent.parent / "models" / "CARD.md").read_text()
+    command = card.split("Command (from the repo root):", 1)[1].split("```")[1].split()
+    assert command[:3] == ["python", "-m", "train"]
+    shipped, defaults = vars(parse_args(command[3:])), vars(parse_args([]))
+    assert {k: v for k, v in shipped.items() if k != "out"} == \
+        {k: v for k, v in defaults.items() if k != "out"}
     assert parse_args(["--ema", "0"]).ema == 0  # the weights as trained, e.g. for the ablation
 
 
