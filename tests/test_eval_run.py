@@ -11,6 +11,7 @@ from phonebook.match import Matcher
 from pipeline.classify import default_model_path
 from train.evaluate import (
     cer,
+    condition_groups,
     digit_accuracy,
     digit_errors,
     handwritten,
@@ -19,9 +20,10 @@ from train.evaluate import (
     make_book,
     rotation_bucket,
 )
+from train.pages import make_page
 
 FIELDS = {"digit_accuracy", "exact", "top1", "top3"}
-CONDITIONS = {"paper", "rotation", "shadow", "touching", "distractor"}
+CONDITIONS = {"paper", "rotation", "shadow", "touching", "distractor", "pen"}
 
 
 def rows(capsys, *args):
@@ -120,6 +122,14 @@ def test_character_error_rate():
 def test_rotation_buckets():
     assert [rotation_bucket(a) for a in (0, -9.9, 12, -30, 49, 88, -91)] == [
         "0-10", "0-10", "10-25", "25-50", "25-50", "50+", "50+"]
+
+
+def test_pages_are_grouped_by_pen_width():
+    def pen(stroke):
+        _, labels = make_page(["5550123"], np.random.default_rng(0), "atlas", stroke=stroke)
+        return condition_groups(labels)["pen"]
+
+    assert [pen(s) for s in (-1, 0, 1, 2)] == ["fine", "medium", "bold", "bold"]
 
 
 def test_book_loads_whole_and_handwritten_numbers_match_their_contact():
