@@ -79,7 +79,9 @@ def test_missing_mnist_falls_back_to_the_atlas(capsys, monkeypatch):
     assert row["digits_from"] == "atlas" and "MNIST files not found" in err
 
 
-def test_unreadable_model_is_one_line(capsys, tmp_path):
+def test_unreadable_model_is_one_line(capsys, tmp_path, monkeypatch):
+    # Without MNIST eval says it writes with the atlas instead: not before this error.
+    monkeypatch.setattr(evaluate, "mnist_present", lambda: False)
     bad = tmp_path / "digits.onnx"
     bad.write_bytes(b"half a model")
     assert main(["--pages", "1", "--model", str(bad)]) == 1
@@ -88,7 +90,10 @@ def test_unreadable_model_is_one_line(capsys, tmp_path):
     assert out == ""
 
 
-def test_a_failures_folder_that_cannot_be_made_is_one_line_before_any_page(capsys, tmp_path):
+def test_a_failures_folder_that_cannot_be_made_is_one_line_before_any_page(
+    capsys, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(evaluate, "mnist_present", lambda: False)
     blocker = tmp_path / "a file"
     blocker.write_text("")
     assert main(["--pages", "300", "--save-failures", str(blocker / "failures")]) == 1

@@ -378,19 +378,20 @@ def main(argv: list[str] | None = None) -> int:
 
 def evaluate(args: argparse.Namespace) -> int:
     """Read args.pages generated pages with each model; print the figures."""
+    # What can fail on the user's input fails first, so its error is the only line.
+    models = [("model", args.model or default_model_path())]
+    if args.ablation_model:
+        models.append(("ablation", args.ablation_model))
+    classifiers = [Classifier(path) for _, path in models]
+    if args.save_failures:
+        args.save_failures.mkdir(parents=True, exist_ok=True)
+        (args.save_failures / "failures.jsonl").write_text("")  # there even when none fail
     split = args.split
     if split != "atlas" and not mnist_present():
         print("numrec eval: MNIST files not found; writing with the shipped glyph atlas "
               "(MNIST test glyphs) instead", file=sys.stderr)
         split = "atlas"
-    models = [("model", args.model or default_model_path())]
-    if args.ablation_model:
-        models.append(("ablation", args.ablation_model))
-    classifiers = [Classifier(path) for _, path in models]
     book = load_book(make_book(args.contacts, np.random.default_rng([args.seed, 0])))
-    if args.save_failures:
-        args.save_failures.mkdir(parents=True, exist_ok=True)
-        (args.save_failures / "failures.jsonl").write_text("")  # there even when none fail
 
     outcomes: list[list[Outcome]] = [[] for _ in models]
 
