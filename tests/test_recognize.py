@@ -245,7 +245,24 @@ def test_a_doubtful_digit_inside_a_number_is_read_with_its_doubt(classifier):
     out = classifier(_row(crops)).glyphs
     [number] = numbers_in(out)
     assert len(number.digits) == 7 and out[3].is_digit
-    assert number.digit_confidences[3] < 0.5  # read, but shown and matched as unsure
+    # Read, but matched as unsure and shown so (the live view marks digits under 0.9).
+    assert number.digit_confidences[3] < 0.9
+
+
+def test_a_doubtful_digit_at_a_numbers_end_is_read_not_dropped(classifier):
+    from pipeline.assemble import numbers_in
+    from pipeline.messages import NOT_DIGIT
+    from pipeline.normalize import normalize_batch
+
+    # The same dry 0 as the number's last digit, where no neighbour on its right vouches for
+    # it: the model alone leans to "not a digit", the pipeline (NOT_DIGIT_PRIOR) to a 0.
+    zero = _written(0, 0)
+    dry = zero * (np.arange(56)[:, None] % 16 > 3)[: zero.shape[0]]
+    assert classifier.probabilities(normalize_batch([dry]))[0].argmax() == NOT_DIGIT
+    crops = [_written(d) for d in (4, 1, 5, 5, 5, 0)] + [dry]
+    [number] = numbers_in(classifier(_row(crops)).glyphs)
+    assert number.digits == "4155500"
+    assert number.digit_confidences[-1] < 0.9
 
 
 def test_a_bracket_or_a_word_beside_digits_stays_out(classifier):
