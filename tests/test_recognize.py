@@ -199,6 +199,12 @@ def _written(digit: int, index: int = 1) -> np.ndarray:
     return g[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
 
 
+def _dry_zero() -> np.ndarray:
+    """A 0 written with a pen that skips (rows of paper across it): a mark the model doubts."""
+    zero = _written(0, 0)
+    return zero * (np.arange(56)[:, None] % 16 > 3)[: zero.shape[0]]
+
+
 def _merged(*written: np.ndarray) -> np.ndarray:
     """Digits written into each other, 4 columns shared by each two: one mark."""
     out = np.zeros((max(w.shape[0] for w in written),
@@ -235,10 +241,9 @@ def test_a_doubtful_digit_inside_a_number_is_read_with_its_doubt(classifier):
     from pipeline.messages import NOT_DIGIT
     from pipeline.normalize import normalize_batch
 
-    # A 0 written with a pen that skips (rows of paper across it). If a new model reads it
-    # as a digit on its own, pick another such glyph: this test is about marks it doubts.
-    zero = _written(0, 0)
-    dry = zero * (np.arange(56)[:, None] % 16 > 3)[: zero.shape[0]]
+    # If a new model reads the dry 0 as a digit on its own, pick another such glyph: this
+    # test is about marks it doubts.
+    dry = _dry_zero()
     raw = classifier.probabilities(normalize_batch([dry]))[0]
     assert raw.argmax() == NOT_DIGIT  # the model alone would drop it
     crops = [_written(d) for d in (4, 1, 5)] + [dry] + [_written(d) for d in (5, 5, 0)]
@@ -254,10 +259,9 @@ def test_a_doubtful_digit_at_a_numbers_end_is_read_not_dropped(classifier):
     from pipeline.messages import NOT_DIGIT
     from pipeline.normalize import normalize_batch
 
-    # The same dry 0 as the number's last digit, where no neighbour on its right vouches for
-    # it: the model alone leans to "not a digit", the pipeline (NOT_DIGIT_PRIOR) to a 0.
-    zero = _written(0, 0)
-    dry = zero * (np.arange(56)[:, None] % 16 > 3)[: zero.shape[0]]
+    # The dry 0 as the number's last digit, where no neighbour on its right vouches for it:
+    # the model alone leans to "not a digit", the pipeline (NOT_DIGIT_PRIOR) to a 0.
+    dry = _dry_zero()
     assert classifier.probabilities(normalize_batch([dry]))[0].argmax() == NOT_DIGIT
     crops = [_written(d) for d in (4, 1, 5, 5, 5, 0)] + [dry]
     [number] = numbers_in(classifier(_row(crops)).glyphs)
