@@ -21,7 +21,7 @@ WIDE_PAIR_ASPECT = 0.9  # ... and one this wide inside a number is split on weak
 SPLIT_SHARES = np.linspace(0.25, 0.75, 7)  # where to try cutting it, as shares of its width
 SPLIT_SURE = 0.9  # both halves must be digits at least this sure ...
 PAIR_ASPECT = 1.2  # ... unless the mark is this wide: no digit is, so the surest cut wins
-TRIPLE_ASPECT = 1.5  # ... and one this wide that no cut parts in two may be three digits
+TRIPLE_ASPECT = 1.5  # ... and one this wide may be three digits
 EAGER_ASPECT = 0.5  # read again in doubt, a mark read as one digit this wide may be two too
 # ... unless the model is surer than this of it: both halves would have to be surer still
 # (on 2,400 benchmark pages none was), and it spares cutting about 4 digits in 10.
@@ -33,6 +33,9 @@ BOW = 0.04  # ... when its middle lies this many heights off the line through it
 PARTNER_BOW = 0.02  # ... its partner, bowed the other way, need only bow this much ...
 BRACKETED = 5  # ... and a bracket bowed the other way closes it after at most this many digits
 BRACKET_HEIGHT = 0.9  # a bracket is as tall as the digits of its line (a speck may bow too)
+# ... and narrower than BRACKET_ASPECT times its height, or than this if the model doubts it
+# as a 1: a ")" drawn in one round stroke is wider, and so is a slanted 1 that bows a little.
+BRACKET_WIDTH = 0.6
 FLIP_MIN_GLYPHS = 3  # fewer marks (or digits read turned) say too little about which way is up
 FLIP_GLYPHS = 12  # which way is up is judged on the glyphs read surest: a number's digits
 FLIP_DOUBT = 0.99  # a level sheet read at least this surely, on average over all its glyphs,
@@ -146,10 +149,11 @@ class Classifier:
         inside a number and as wide as a pair of round digits, surer of both halves than
         of the mark as one digit (a narrower doubtful mark is more often one digit); a mark
         wider than any digit is cut where both halves read as digits, however doubtfully.
-        A mark as wide as three digits that no cut parts in two is tried as one sure digit
-        beside a pair. Eager (a reading in doubt, which the phone book judges), a mark read
-        as one digit is cut too where both halves read as digits surer than the whole: a 1
-        written into its neighbour ("71") often still reads as the neighbour alone.
+        A mark as wide as three digits is tried as one sure digit beside a pair too, and
+        read so where that is surer than the best cut in two. Eager (a reading in doubt,
+        which the phone book judges), a mark read as one digit is cut too where both halves
+        read as digits surer than the whole: a 1 written into its neighbour ("71") often
+        still reads as the neighbour alone.
         Returns glyph index -> its parts: (start, end) as shares of its width, and their
         probabilities."""
         # Only on lines that hold digits: the blotches of a desk behind the sheet are many,
@@ -194,17 +198,21 @@ class Classifier:
         parts = {i: [(0.0, s, left), (s, 1.0, right)] for i, (s, left, right) in best.items()}
         for i in wide:
             h, w = crops[i].shape
-            if i not in parts and w > TRIPLE_ASPECT * h:
+            if w > TRIPLE_ASPECT * h:
+                # Even where a cut parts it in two: a pair cut of three digits leaves two of
+                # them as one half, read (doubtfully) as one digit. The surer reading wins.
                 mine = [(s, lr) for (j, s), lr in zip(cuts, pairs, strict=True) if j == i]
-                if (three := self._triple(crops[i], mine)) is not None:
+                three, sure = self._triple(crops[i], mine)
+                if three is not None and sure > sureness.get(i, 0.0):
                     parts[i] = three
         return parts
 
     def _triple(
         self, crop: np.ndarray, cuts: list[tuple[float, np.ndarray]]
-    ) -> list[tuple[float, float, np.ndarray]] | None:
+    ) -> tuple[list[tuple[float, float, np.ndarray]] | None, float]:
         """Three digits written into each other: a cut that leaves one sure digit and a
-        "not a digit" as wide as a pair, and a cut of that pair into two digits."""
+        "not a digit" as wide as a pair, and a cut of that pair into two digits. Returns
+        the three parts (None if no such cut) and the belief in the least sure of them."""
         h, w = crop.shape
         tries = []  # the pair's (start, end) as shares of the width, and the sure digit's part
         for share, (left, right) in cuts:
@@ -216,7 +224,7 @@ class Classifier:
                 if sure and rest.argmax() == NOT_DIGIT and (b - a) * w > SPLIT_ASPECT * h:
                     tries.append((a, b, part))
         if not tries:
-            return None
+            return None, 0.0
         halves = []
         for a, b, _ in tries:
             for t in SPLIT_SHARES:
@@ -233,7 +241,7 @@ class Classifier:
                     m = a + (b - a) * t
                     best = sorted([single, (a, m, left), (m, b, right)], key=lambda q: q[0])
                     surest = sure
-        return best
+        return best, surest
 
 
 def cut(crop: np.ndarray, share: float) -> tuple[np.ndarray, np.ndarray]:
@@ -285,15 +293,18 @@ def _brackets(glyphs: tuple[Glyph, ...], probs: np.ndarray) -> set[int]:
         as the digits of its line (a bracket spans what it encloses; a speck may bow too)."""
         g = glyphs[i]
         h, w = g.crop.shape
-        if best[i] not in (1, NOT_DIGIT) or w >= BRACKET_ASPECT * h or g.line not in heights:
+        widest = BRACKET_WIDTH if doubt(i) else BRACKET_ASPECT
+        if best[i] not in (1, NOT_DIGIT) or w >= widest * h or g.line not in heights:
             return 0.0
         if h < BRACKET_HEIGHT * statistics.median(heights[g.line]):
             return 0.0
         return _bow(g.crop)
 
+    def doubt(i: int) -> bool:
+        return best[i] == NOT_DIGIT or probs[i, 1] < BRACKET_DOUBT
+
     def clear(i: int, side: int) -> bool:
-        doubt = best[i] == NOT_DIGIT or probs[i, 1] < BRACKET_DOUBT
-        return doubt and side * bow(i) > BOW
+        return doubt(i) and side * bow(i) > BOW
 
     def bracket(i: int, side: int) -> bool:
         return side * bow(i) > PARTNER_BOW

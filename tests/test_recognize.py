@@ -236,6 +236,17 @@ def test_three_digits_written_into_each_other_are_read(classifier, digits):
     assert read == "".join(str(d) for d, _ in digits) + "550"
 
 
+@pytest.mark.parametrize("digits", [((8, 34), (1, 0), (0, 21)), ((7, 26), (1, 23), (3, 7)),
+                                    ((4, 35), (4, 2), (7, 37))])
+def test_three_digits_are_read_as_three_where_a_cut_in_two_reads_too(classifier, digits):
+    # A cut parts these in two digits, one half really two ("81|0" read as 80): the
+    # triple's least sure digit is surer than that pair's.
+    three = _merged(*(_written(d, i) for d, i in digits))
+    out = classifier(_row([three, _written(5, 1), _written(5, 2), _written(0, 1)]))
+    read = "".join(str(g.digit) for g in out.glyphs if g.is_digit)
+    assert read == "".join(str(d) for d, _ in digits) + "550"
+
+
 def test_a_doubtful_digit_inside_a_number_is_read_with_its_doubt(classifier):
     from pipeline.assemble import numbers_in
     from pipeline.messages import NOT_DIGIT
@@ -355,6 +366,15 @@ def test_a_bracket_read_as_a_sure_one_stays_out_beside_its_partner(classifier, s
     # Pages on which the model is sure enough of one bracket as a "1" (or of both) that it
     # was kept as a digit: "13035550172", "30315550172". Its partner bows clearly.
     assert _main_number(classifier, ["(303) 555-0172"], seed, rotation=2.0) == "3035550172"
+
+
+@pytest.mark.parametrize(("text", "seed"), [("(212) 555-0134", 48), ("(212) 555-0134", 123),
+                                          ("(030) 6540-2052", 150)])
+def test_a_bracket_wider_than_a_1_still_stays_out(classifier, text, seed):
+    # Pages whose ")" (or "(") is drawn round, over 0.45 times as wide as tall: taken for a
+    # "1" it was kept, "21215550134". The model doubts it as a 1, so it may be that wide.
+    want = "".join(c for c in text if c.isdigit())
+    assert _main_number(classifier, [text], seed) == want
 
 
 @pytest.mark.parametrize("seed", [5, 34])
