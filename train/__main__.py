@@ -26,7 +26,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "when present, else a user cache folder, downloaded and checked by SHA-256",
     )
     ap.add_argument(
-        "--epochs", type=int, default=12,
+        "--epochs", type=int, default=30,
         help="epochs of --mnist-per-epoch digits, negatives and --crops-per-epoch crops",
     )
     ap.add_argument(

@@ -32,7 +32,7 @@ from train.styles import SHARE, continental_digits
 class Config:
     data: Path | None = None
     out: Path = Path("models")
-    epochs: int = 12
+    epochs: int = 30
     seed: int = 0
     threads: int = 2
     batch_size: int = 128
