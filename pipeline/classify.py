@@ -34,7 +34,7 @@ PARTNER_BOW = 0.02  # ... its partner, bowed the other way, need only bow this m
 BRACKETED = 5  # ... and a bracket bowed the other way closes it after at most this many digits
 BRACKET_HEIGHT = 0.9  # a bracket is as tall as the digits of its line (a speck may bow too)
 # ... and narrower than BRACKET_ASPECT times its height, or than this if the model doubts it
-# as a 1: a ")" drawn in one round stroke is wider (5 more numbers read exactly in 2,400
+# as a 1: a ")" drawn in one round stroke is wider (4 more numbers read exactly in 2,400
 # benchmark pages); a sure 1 that wide is mostly a slanted 1 that bows a little.
 BRACKET_WIDTH = 0.6
 FLIP_MIN_GLYPHS = 3  # fewer marks (or digits read turned) say too little about which way is up
@@ -202,7 +202,7 @@ class Classifier:
             if w > TRIPLE_ASPECT * h:
                 # Even where a cut parts it in two: a pair cut of three digits leaves two of
                 # them as one half, read (doubtfully) as one digit. The surer reading wins
-                # (over 2,400 benchmark pages 15 more numbers read exactly, none fewer).
+                # (over 2,400 benchmark pages 15 more numbers read exactly, more on each seed).
                 mine = [(s, lr) for (j, s), lr in zip(cuts, pairs, strict=True) if j == i]
                 three, sure = self._triple(crops[i], mine)
                 if three is not None and sure > sureness.get(i, 0.0):
