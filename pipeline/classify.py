@@ -19,6 +19,10 @@ NUM_CLASSES = 11
 SPLIT_ASPECT = 0.6  # a "not a digit" mark wider than this times its height may be two digits
 WIDE_PAIR_ASPECT = 0.9  # ... and one this wide inside a number is split on weaker evidence
 SPLIT_SHARES = np.linspace(0.25, 0.75, 7)  # where to try cutting it, as shares of its width
+# ... each straight down and leaning right with the writing (px across per px up): where
+# slanted digits touch, a straight cut leaves one a piece of the other ("51" read as 57).
+# Over 4,200 benchmark pages (14 seeds) 21 more numbers read exactly, top-1 the same.
+SPLIT_SLANTS = (0.0, 0.3)
 SPLIT_SURE = 0.9  # both halves must be digits at least this sure ...
 PAIR_ASPECT = 1.2  # ... unless the mark is this wide: no digit is, so the surest cut wins
 TRIPLE_ASPECT = 1.5  # ... and one this wide may be three digits
@@ -177,13 +181,14 @@ class Classifier:
             return {}
         halves, cuts = [], []
         for i in wide + merged:
-            for share in SPLIT_SHARES:
-                halves += cut(crops[i], share)
-                cuts.append((i, share))
+            for slant in SPLIT_SLANTS:
+                for share in SPLIT_SHARES:
+                    halves += cut(crops[i], share, slant)
+                    cuts.append((i, share, slant))
         pairs = self._read(normalize_batch(halves)).reshape(len(cuts), 2, NUM_CLASSES)
         best: dict[int, tuple[float, np.ndarray, np.ndarray]] = {}
         sureness: dict[int, float] = {}
-        for (i, share), (left, right) in zip(cuts, pairs, strict=True):
+        for (i, share, _), (left, right) in zip(cuts, pairs, strict=True):
             sure = min(left[:NOT_DIGIT].max(), right[:NOT_DIGIT].max())
             digits = left.argmax() != NOT_DIGIT and right.argmax() != NOT_DIGIT
             h, w = crops[i].shape
@@ -203,7 +208,9 @@ class Classifier:
                 # Even where a cut parts it in two: a pair cut of three digits leaves two of
                 # them as one half, read (doubtfully) as one digit. The surer reading wins
                 # (over 2,400 benchmark pages 15 more numbers read exactly, more on each seed).
-                mine = [(s, lr) for (j, s), lr in zip(cuts, pairs, strict=True) if j == i]
+                # Straight cuts only: the pair's part is then a plain run of columns.
+                mine = [(s, lr) for (j, s, slant), lr in zip(cuts, pairs, strict=True)
+                        if j == i and not slant]
                 three, sure = self._triple(crops[i], mine)
                 if three is not None and sure > sureness.get(i, 0.0):
                     parts[i] = three
@@ -246,10 +253,16 @@ class Classifier:
         return best, surest
 
 
-def cut(crop: np.ndarray, share: float) -> tuple[np.ndarray, np.ndarray]:
-    """A crop cut down at `share` of its width: how a pair is split, here and in training."""
+def cut(crop: np.ndarray, share: float, slant: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """A crop cut at `share` of its width, down or leaning `slant` px right per px up through
+    its middle row: how a pair is split, here and in training."""
     col = round(crop.shape[1] * share)
-    return crop[:, :col], crop[:, col:]
+    if not slant:
+        return crop[:, :col], crop[:, col:]
+    h, w = crop.shape
+    edge = col + slant * (h / 2 - np.arange(h))
+    right = np.arange(w) >= edge[:, None]
+    return crop * ~right, crop * right
 
 
 def _inside_numbers(glyphs: tuple[Glyph, ...], probs: np.ndarray) -> set[int]:

@@ -246,6 +246,46 @@ def test_three_digits_written_into_each_other_are_read(classifier, digits):
     assert read == "".join(str(d) for d, _ in digits) + "550"
 
 
+def _leaning(digit: int, index: int, slant: float = 0.35) -> np.ndarray:
+    """An atlas digit at 56 px written leaning right, `slant` px across per px up."""
+    g = cv2.copyMakeBorder(cv2.resize(atlas()[digit, index], (56, 56)), 0, 0, 20, 20,
+                           cv2.BORDER_CONSTANT, value=0)
+    shear = np.float32([[1, -slant, slant * 28], [0, 1, 0]])
+    g = cv2.warpAffine(g, shear, (g.shape[1], 56))
+    ys, xs = np.nonzero(g > 20)
+    return g[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+
+
+def _pairs_read(classifier, pairs) -> int:
+    """How many leaning pairs, written into each other by a third of the narrower one's
+    width, are read as their two digits inside a number."""
+    read = 0
+    for a, ia, b, ib in pairs:
+        left, right = _leaning(a, ia), _leaning(b, ib)
+        shared = round(0.35 * min(left.shape[1], right.shape[1]))
+        pair = np.zeros((56, left.shape[1] + right.shape[1] - shared), np.uint8)
+        pair[: left.shape[0], : left.shape[1]] = left
+        part = pair[: right.shape[0], -right.shape[1] :]
+        np.maximum(part, right, out=part)
+        out = classifier(_row([_leaning(4, 1), pair, _leaning(5, 1), _leaning(0, 1)]))
+        read += "".join(str(g.digit) for g in out.glyphs if g.is_digit) == f"4{a}{b}50"
+    return read
+
+
+def test_leaning_digits_written_into_each_other_are_cut_along_their_lean(
+    classifier, monkeypatch
+):
+    # A straight cut of "51" leaves the 1 a piece of the 5's bar: it reads 57.
+    assert _pairs_read(classifier, [(5, 29, 1, 3)]) == 1
+    # 200 pairs: digit and atlas index of each.
+    pairs = np.random.default_rng(7).integers(0, [10, 40, 10, 40], (200, 4)).tolist()
+    leaning = _pairs_read(classifier, pairs)
+    monkeypatch.setattr("pipeline.classify.SPLIT_SLANTS", (0.0,))
+    assert _pairs_read(classifier, [(5, 29, 1, 3)]) == 0
+    straight = _pairs_read(classifier, pairs)
+    assert leaning >= straight + 8, (leaning, straight)
+
+
 def test_a_doubtful_digit_inside_a_number_is_read_with_its_doubt(classifier):
     from pipeline.assemble import numbers_in
     from pipeline.messages import NOT_DIGIT
