@@ -199,9 +199,14 @@ def _row(crops):
     return Glyphs(frame, tuple(out))
 
 
-def _written(digit: int, index: int = 1) -> np.ndarray:
-    """An atlas digit at 56 px, cut to its ink as localize cuts a glyph."""
+def _written(digit: int, index: int = 1, slant: float = 0.0) -> np.ndarray:
+    """An atlas digit at 56 px, leaning `slant` px right per px up, cut to its ink as
+    localize cuts a glyph."""
     g = cv2.resize(atlas()[digit, index], (56, 56))
+    if slant:
+        g = cv2.copyMakeBorder(g, 0, 0, 20, 20, cv2.BORDER_CONSTANT, value=0)
+        shear = np.float32([[1, -slant, slant * 28], [0, 1, 0]])
+        g = cv2.warpAffine(g, shear, (g.shape[1], 56))
     ys, xs = np.nonzero(g > 20)
     return g[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
 
@@ -212,15 +217,15 @@ def _dry_zero() -> np.ndarray:
     return zero * (np.arange(56)[:, None] % 16 > 3)[: zero.shape[0]]
 
 
-def _merged(*written: np.ndarray) -> np.ndarray:
-    """Digits written into each other, 4 columns shared by each two: one mark."""
+def _merged(*written: np.ndarray, shared: int = 4) -> np.ndarray:
+    """Digits written into each other, `shared` columns shared by each two: one mark."""
     out = np.zeros((max(w.shape[0] for w in written),
-                    sum(w.shape[1] for w in written) - 4 * (len(written) - 1)), np.uint8)
+                    sum(w.shape[1] for w in written) - shared * (len(written) - 1)), np.uint8)
     x = 0
     for w in written:
         part = out[: w.shape[0], x : x + w.shape[1]]
         np.maximum(part, w, out=part)
-        x += w.shape[1] - 4
+        x += w.shape[1] - shared
     return out
 
 
@@ -246,28 +251,19 @@ def test_three_digits_written_into_each_other_are_read(classifier, digits):
     assert read == "".join(str(d) for d, _ in digits) + "550"
 
 
-def _leaning(digit: int, index: int, slant: float = 0.35) -> np.ndarray:
-    """An atlas digit at 56 px written leaning right, `slant` px across per px up."""
-    g = cv2.copyMakeBorder(cv2.resize(atlas()[digit, index], (56, 56)), 0, 0, 20, 20,
-                           cv2.BORDER_CONSTANT, value=0)
-    shear = np.float32([[1, -slant, slant * 28], [0, 1, 0]])
-    g = cv2.warpAffine(g, shear, (g.shape[1], 56))
-    ys, xs = np.nonzero(g > 20)
-    return g[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+LEAN = 0.35  # px right per px up: handwriting that leans clearly
+INTO = 0.35  # share of the narrower digit's width written into its neighbour
 
 
 def _pairs_read(classifier, pairs) -> int:
-    """How many leaning pairs, written into each other by a third of the narrower one's
-    width, are read as their two digits inside a number."""
+    """How many leaning pairs, written into each other, are read as their two digits
+    inside a number."""
     read = 0
+    others = [_written(d, 1, LEAN) for d in (4, 5, 0)]
     for a, ia, b, ib in pairs:
-        left, right = _leaning(a, ia), _leaning(b, ib)
-        shared = round(0.35 * min(left.shape[1], right.shape[1]))
-        pair = np.zeros((56, left.shape[1] + right.shape[1] - shared), np.uint8)
-        pair[: left.shape[0], : left.shape[1]] = left
-        part = pair[: right.shape[0], -right.shape[1] :]
-        np.maximum(part, right, out=part)
-        out = classifier(_row([_leaning(4, 1), pair, _leaning(5, 1), _leaning(0, 1)]))
+        left, right = _written(a, ia, LEAN), _written(b, ib, LEAN)
+        pair = _merged(left, right, shared=round(INTO * min(left.shape[1], right.shape[1])))
+        out = classifier(_row([others[0], pair, *others[1:]]))
         read += "".join(str(g.digit) for g in out.glyphs if g.is_digit) == f"4{a}{b}50"
     return read
 
