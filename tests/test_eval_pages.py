@@ -13,7 +13,7 @@ from train.pages import NOT_DIGIT, PAPERS, glyph_crops, make_page, page_crops
 CLEAN = dict(
     paper="white", ink="marker", size=(640, 480), rotation=0.0, perspective=0.0, light=0.0,
     shadow="none", blur="none", noise=1.0, jpeg=0, stroke=0, touching=False, distractor=False,
-    style="plain",
+    style="plain", show_through=0.0, descent=0.0,
 )
 
 
@@ -254,6 +254,52 @@ def test_size_and_grid_layout():
     assert abs(cy[0] - cy[1]) < 10 and abs(cy[2] - cy[3]) < 10 and cy[2] > cy[0] + 20
     assert left[1] > max(x + w for x, _, w, _ in box[0])
     assert left[3] > max(x + w for x, _, w, _ in box[2])
+
+
+def test_show_through_is_faint_mirrored_writing_off_the_labels():
+    front, labels = page(seed=7, show_through=0.0)
+    shown, shown_labels = page(seed=7, show_through=0.3)
+    assert shown_labels.conditions.show_through == 0.3
+    assert np.array_equal(labels.instances, shown_labels.instances)  # not something to read
+    paper = grey(front) > 0.8 * np.percentile(grey(front), 99)  # bare, lit paper
+    paper &= labels.instances == 0
+    darker = 1 - grey(shown) / np.maximum(grey(front), 1)
+    assert (darker[paper] > 0.04).mean() > 0.01  # the back's writing shows ...
+    ink = 1 - np.median(grey(front)[labels.instances > 0]) / np.median(grey(front)[paper])
+    assert np.percentile(darker[paper], 99.9) < 0.6 * ink  # ... fainter than the front's
+
+
+def test_a_page_drawn_without_show_through_or_descenders_is_as_before():
+    """Both are drawn from generators nothing later draws from: pages without them keep
+    every other pixel, so figures before and after they came in compare page for page."""
+    for seed in range(12):
+        rng = np.random.default_rng(seed)
+        image, labels = make_page(["415 555 0132"], rng, "atlas")
+        c = labels.conditions
+        if c.show_through or c.descent:
+            continue
+        forced, _ = make_page(["415 555 0132"], np.random.default_rng(seed), "atlas",
+                              show_through=0.0, descent=0.0)
+        assert np.array_equal(image, forced), seed
+
+
+def test_descending_sevens_and_nines_hang_below_the_line():
+    def bottoms(descent):
+        _, labels = page(["979 5237 9"], seed=8, descent=descent)
+        digits = [m for m in labels.marks if m.char.isdigit()]
+        gh = np.median([m.box[3] for m in digits if m.char not in "79"])
+        low = {m.char: [] for m in digits}
+        for m in digits:
+            low[m.char].append((m.box[1] + m.box[3]) / gh)
+        tops = [m.box[1] / gh for m in digits]
+        return {c: np.mean(v) for c, v in low.items()}, np.ptp(tops)
+
+    level, _ = bottoms(0.0)
+    hanging, spread = bottoms(0.45)
+    assert max(level.values()) - min(level.values()) < 0.2
+    for c in "79":
+        assert hanging[c] - hanging["5"] > 0.25, (c, hanging)
+    assert spread < 0.3  # tops stay on a line: only the tails go down
 
 
 def test_clean_page_crops_are_its_digits_in_order():

@@ -1,6 +1,6 @@
-"""Continental 1s and 7s: the strokes land where such writers put them, the page generator
-writes a quarter of its pages so without moving anything else, and the shipped model reads
-them."""
+"""Continental 1s and 7s, and 7s and 9s that hang below the line: the strokes land where
+such writers put them, the page generator writes a quarter of its pages so without moving
+anything else, and the shipped model reads them."""
 
 from dataclasses import replace
 
@@ -11,7 +11,7 @@ from pipeline.classify import Classifier
 from pipeline.normalize import normalize_batch
 from pipeline.synth import atlas
 from train.pages import STYLES, make_page
-from train.styles import Hand, continental_digits, restyle
+from train.styles import Hand, continental_digits, descend, descended_digits, restyle
 
 GLYPHS = atlas()  # uint8 [10, 40, 28, 28]: MNIST test glyphs of each digit
 
@@ -105,6 +105,32 @@ def test_the_shipped_model_reads_continental_1s_and_7s():
     # And the same glyphs unstyled stay read as well as ever.
     plain = Classifier().probabilities(normalize_batch(list(x[which])))
     assert (plain.argmax(1) == y[which]).mean() >= 0.95
+
+
+def test_a_descender_draws_out_the_lower_half_only():
+    a = alpha(9)
+    tall, gained = descend(a, 0.4)
+    h = a.shape[0]
+    assert gained == round(0.4 * h) and tall.shape == (h + gained, a.shape[1])
+    assert np.array_equal(tall[: h // 2], a[: h // 2])  # the loop stays as written
+    # The tail's ink reaches as far below as the glyph grew.
+    rows = np.flatnonzero(ink(tall).any(axis=1))
+    assert rows.max() - np.flatnonzero(ink(a).any(axis=1)).max() >= 0.8 * gained
+
+
+def test_descended_digits_rewrites_a_share_of_the_7s_and_9s():
+    x = GLYPHS.reshape(-1, 28, 28)
+    y = np.repeat(np.arange(10), GLYPHS.shape[1])
+    which, glyphs = descended_digits(x, y, np.random.default_rng(0), share=0.5)
+    assert set(y[which].tolist()) == {7, 9}
+    assert 0.3 < len(which) / 80 < 0.7
+    assert glyphs.shape == (len(which), 28, 28) and glyphs.max() == pytest.approx(1.0)
+    # Normalized to the same 20 px height, a hanging 9 is narrower than it was.
+    def width(g):
+        return np.ptp(np.flatnonzero(g.max(axis=0) > 0.05))
+
+    plain = normalize_batch(list(x[which]))[:, 0]
+    assert np.mean([width(g) for g in glyphs]) < 0.9 * np.mean([width(g) for g in plain])
 
 
 def test_a_quarter_of_pages_are_written_continental_and_nothing_else_moves():

@@ -245,6 +245,8 @@ def condition_groups(labels: PageLabels) -> dict[str, str]:
         "numbers": str(len(labels.numbers)),
         "size": f"{c.size[0]}x{c.size[1]}",
         "style": c.style,
+        "show-through": "yes" if c.show_through else "no",
+        "descenders": "yes" if c.descent else "no",
         "pen": "fine" if c.stroke < 0 else "bold" if c.stroke > 0 else "medium",
     }
 

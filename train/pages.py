@@ -2,10 +2,11 @@
 "camera crops" (glyphs cut out the way the app's localize stage finds them) for training.
 
 A page is drawn on a flat sheet (paper, rulings, MNIST digits, by a quarter of the writers
-with continental 1s and 7s, separators, a distractor word), then put in front of a camera: a
-homography (perspective and in-plane rotation), a desk around the sheet, uneven light, a
-shadow, blur, sensor noise and JPEG. Each effect has its own
-probability, so most pages combine several; any can be forced by keyword (see `Conditions`).
+with continental 1s and 7s and by a fifth with 7s and 9s hanging below the line, separators,
+a distractor word, on some sheets writing on the back showing through), then put in front
+of a camera: a homography (perspective and in-plane rotation), a desk around the sheet,
+uneven light, a shadow, blur, sensor noise and JPEG. Each effect has its own probability,
+so most pages combine several; any can be forced by keyword (see `Conditions`).
 Every stage draws from its own generator spawned from the page's, so forcing one effect leaves
 the rest of the page as it was: the same seed gives A/B pictures of one effect.
 
@@ -31,7 +32,7 @@ from pipeline.preprocess import preprocess
 from pipeline.synth import atlas
 from train.data import FILES, default_data_dir, load_mnist, load_test
 from train.negatives import FONTS
-from train.styles import Hand, restyle
+from train.styles import DESCENT, Hand, descend, restyle
 
 PAPERS = ("white", "recycled", "sticky", "squared", "ruled")
 INKS = ("marker", "biro", "pencil")
@@ -40,6 +41,8 @@ BLURS = ("none", "defocus", "motion")
 LAYOUTS = ("lines", "grid")
 STYLES = ("plain", "continental")  # how the writer forms 1s and 7s (train/styles.py)
 CONTINENTAL = 0.25  # share of pages written with continental 1s and 7s
+DESCENDERS = 0.2  # share of writers whose 7s and 9s hang below the line
+SHOW_THROUGH = 0.15  # share of sheets with writing on their back that shows through
 CHARS = set("0123456789 -.()+")
 NOT_DIGIT = 10
 # Distractors: words people write next to a number. Letters that look like digits (l, o, S)
@@ -72,6 +75,8 @@ class Conditions:
     distractor: bool = False  # a word written near the main number
     layout: str = "lines"  # LAYOUTS; "grid" is 2x2 and needs four numbers
     style: str = "plain"  # STYLES
+    descent: float = 0.0  # how far 7s and 9s hang below the line, share of the digits' height
+    show_through: float = 0.0  # darkness of writing on the sheet's back seen through it, 0 = none
 
 
 @dataclass(frozen=True, eq=False)
@@ -241,10 +246,10 @@ def _touch_x(prev: _Item, alpha: np.ndarray, y: int) -> int | None:
 
 def _write(
     text: str, number: int, gh: float, k: int, rng: Rng, bank: tuple[np.ndarray, ...],
-    touch: set[int], styler: Styler,
+    touch: set[int], styler: Styler, descent: float = 0.0,
 ) -> list[_Item]:
     """One number written left to right from x = 0, baseline y = 0. A digit at index j in
-    `touch` is written into the digit before it."""
+    `touch` is written into the digit before it; 7s and 9s hang `descent` below the line."""
     t = max(2, round(gh * 0.11) + k)
     items: list[_Item] = []
     x = 0.0
@@ -254,7 +259,10 @@ def _write(
             continue
         if ch.isdigit():
             alpha = _digit(int(ch), gh, k, rng, bank, styler)
-            top = -alpha.shape[0] + rng.uniform(-1, 1) * gh / 15
+            drop = 0
+            if ch in "79" and descent:
+                alpha, drop = descend(alpha, descent)
+            top = -alpha.shape[0] + drop + rng.uniform(-1, 1) * gh / 15
         else:
             alpha, top = _separator(ch, gh, t, rng)
         xi, yi = round(x), round(top)
@@ -310,7 +318,7 @@ def _layout(
     touch = _touch_points(texts[0], rng) if cond.touching else set()
     written = {
         i: _write(texts[i], order.index(i), gh * scales[i], k, rng, bank,
-            touch if i == 0 else set(), styler)
+            touch if i == 0 else set(), styler, cond.descent)
         for i in range(n)
     }
     blocks: list[list[_Item]] = []
@@ -586,6 +594,11 @@ def make_page(
     layout_rng, paper_rng, ink_rng, camera_rng, light_rng, blur_rng, noise_rng, style_rng = (
         np.random.default_rng(s) for s in rng.integers(0, 2**63, 8)
     )
+    # The page's own generator is used for nothing else from here: a page whose writer does
+    # not descend is the page it was before descenders were drawn.
+    descent = rng.uniform(*DESCENT) if rng.random() < DESCENDERS else 0.0
+    if "descent" not in force:
+        cond = replace(cond, descent=descent)
     # The writer's hand comes from a generator of its own, seeded last: a page written with
     # continental 1s and 7s has the paper, light and camera it would have without them.
     style = STYLES[int(style_rng.random() < CONTINENTAL)]  # drawn whether forced or not
@@ -632,6 +645,17 @@ def make_page(
         ink_alpha *= np.clip(0.75 + 0.25 * _grain(shape, ink_rng), 0.4, 1)
     # The layout put baselines on multiples of `rule` from the first one, now at row dy.
     paper = _paper(cond.paper, shape, gh, (rule, dy % rule), paper_rng)
+    # Drawn after the paper, from its generator: a page without show-through is the page it
+    # was before show-through was drawn at all.
+    through = paper_rng.uniform(0.08, 0.3) if paper_rng.random() < SHOW_THROUGH else 0.0
+    if "show_through" not in force:
+        cond = replace(cond, show_through=through)
+    if cond.show_through:
+        # Whatever was to hand when the back was written: a marker behind pencil is darker.
+        back_ink = INKS[paper_rng.choice(len(INKS), p=[0.4, 0.4, 0.2])]
+        back_colour, _ = _ink(back_ink, paper_rng)
+        back = cond.show_through * _back(shape, gh, cond, bank, paper_rng)
+        paper = [p * (1 - back * (1 - back_colour[c])) for c, p in enumerate(paper)]
     ink_alpha *= np.float32(cover)
     # paper * (1 - alpha * (1 - ink)) channel by channel: whole-sheet 3-channel temporaries
     # were half the cost of a page.
@@ -682,6 +706,34 @@ def make_page(
         conditions=cond,
     )
     return bgr, labels
+
+
+def _back(
+    shape: tuple[int, int], gh: float, cond: Conditions, bank: tuple[np.ndarray, ...], rng: Rng
+) -> np.ndarray:
+    """Ink coverage of one or two numbers written on the sheet's back, as seen from the front
+    through the paper: mirrored, soft, anywhere on the sheet (float [h, w], peak 1)."""
+    texts = [random_number_text(rng) for _ in range(int(rng.integers(1, 3)))]
+    plain = replace(cond, layout="lines", touching=False, distractor=bool(rng.random() < 0.5))
+    word = WORDS[int(rng.integers(len(WORDS)))]
+    blocks, _, _ = _layout(texts, plain, gh * rng.uniform(0.7, 1.3), word, rng, bank,
+                           lambda alpha, d: alpha)
+    items = [it for block in blocks for it in block]
+    x0, y0, x1, y1 = _extent(items)
+    h, w = shape
+    # Anywhere on the sheet, often running off its edges.
+    ox = round(rng.uniform(-0.5 * (x1 - x0), w)) - x0
+    oy = round(rng.uniform(-0.5 * (y1 - y0), h)) - y0
+    back = np.zeros(shape, np.float32)
+    for it in items:
+        x, y, (ih, iw) = it.x + ox, it.y + oy, it.alpha.shape
+        cx0, cy0, cx1, cy1 = max(x, 0), max(y, 0), min(x + iw, w), min(y + ih, h)
+        if cx0 < cx1 and cy0 < cy1:
+            region = back[cy0:cy1, cx0:cx1]
+            np.maximum(region, it.alpha[cy0 - y : cy1 - y, cx0 - x : cx1 - x], out=region)
+    # The paper spreads the ink it lets through.
+    sigma = gh * rng.uniform(0.01, 0.04)
+    return cv2.GaussianBlur(cv2.flip(back, 1), (0, 0), max(sigma, 0.5))
 
 
 def _touch(a: _Item, b: _Item) -> bool:

@@ -1,5 +1,5 @@
-"""Digit forms MNIST lacks: the continental 1 (an up-stroke flag, sometimes a foot) and the
-crossed 7.
+"""Digit forms MNIST lacks: the continental 1 (an up-stroke flag, sometimes a foot), the
+crossed 7, and 7s and 9s whose tails hang below the line.
 
 Most of continental Europe writes a 1 with a long flag and a 7 with a bar through its stem
 so that the two differ. MNIST was written in the US: its 1s are bare strokes, and a model
@@ -21,6 +21,7 @@ Rng = np.random.Generator
 SHARE = 0.3  # of the MNIST training 1s and 7s rewritten by continental hands
 FOOT = 0.35  # share of continental writers who put a foot under the 1
 CROSS = 0.8  # ... and who cross their 7s
+DESCENT = (0.2, 0.5)  # how far a descending 7's or 9's tail hangs below the line, of its height
 SUPER = 4  # strokes are drawn this many times finer than the glyph, then shrunk: smooth edges
 
 
@@ -85,6 +86,16 @@ def restyle(alpha: np.ndarray, digit: int, hand: Hand, rng: Rng) -> np.ndarray:
     return cv2.resize(big, size, interpolation=cv2.INTER_AREA)
 
 
+def descend(alpha: np.ndarray, descent: float) -> tuple[np.ndarray, int]:
+    """The glyph (float ink coverage) with its lower half drawn out by `descent` of its
+    height, as a 9's tail or a 7's stem reaching below the line, and the rows it gained."""
+    h, w = alpha.shape
+    cut = h // 2
+    longer = (h - cut) + round(descent * h)
+    lower = cv2.resize(alpha[cut:], (w, longer), interpolation=cv2.INTER_LINEAR)
+    return np.vstack([alpha[:cut], lower]), longer - (h - cut)
+
+
 def _stroke_width(ink: np.ndarray) -> float:
     """A stroke of width t and length L has area t * L and outline about 2 * L."""
     contours, _ = cv2.findContours(ink.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
@@ -108,4 +119,21 @@ def continental_digits(
         hand = Hand(flag=True, foot=bool(rng.random() < FOOT)) if d == 1 else Hand(cross=True)
         alpha = restyle(x[i].astype(np.float32) / 255, d, hand, rng)
         glyphs.append(normalize_glyph((np.clip(alpha, 0, 1) * 255).astype(np.uint8)))
+    return picked, np.stack(glyphs) if glyphs else np.zeros((0, 28, 28), np.float32)
+
+
+def descended_digits(
+    x: np.ndarray, y: np.ndarray, rng: Rng, share: float = SHARE
+) -> tuple[np.ndarray, np.ndarray]:
+    """A share of the 7s and 9s of MNIST images (uint8 [n, 28, 28]) written with their tails
+    hanging below the line: their indices and the new glyphs, through normalize_glyph
+    (float32 [k, 28, 28])."""
+    picked = np.flatnonzero(((y == 7) | (y == 9)) & (rng.random(len(y)) < share))
+    glyphs = []
+    for i in picked:
+        g = x[i].astype(np.float32) / 255
+        ys, xs = np.nonzero(g > 0)
+        tall, _ = descend(g[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1],
+                          rng.uniform(*DESCENT))
+        glyphs.append(normalize_glyph((np.clip(tall, 0, 1) * 255).astype(np.uint8)))
     return picked, np.stack(glyphs) if glyphs else np.zeros((0, 28, 28), np.float32)
