@@ -33,6 +33,11 @@ BRACKET_ASPECT = 0.45  # a mark narrower than this times its height is a bracket
 # 0.99; 3 in 10 benchmark pages scored under 0.95, and on about 1 in 4 of those another
 # level read the number exactly where the first had not.
 DOUBT = 0.95
+# Two readings the book explains within this of each other are explained alike: the model's
+# own belief decides. So it goes for a number not in the book, whose readings all score
+# about the same against strangers: a sheet's corner read as a doubtful 8 after the number
+# made it "explained" 0.001 better than the readings at other levels, sure of every digit.
+TIE = 0.005
 # The last way to read a page in doubt again: at its own level, with marks read as one digit
 # tried as two (classify's eager cuts). On 1,200 benchmark pages never tuned on it read 20
 # more numbers exactly, after the other levels.
@@ -243,7 +248,7 @@ class Assembler:
             if level is EAGER and other_score < DOUBT:
                 other_score = 0.0
             self._tried[turn] = other_score
-            if other_score > score:
+            if _better(other_score, other_main, score, main, eager=level is EAGER):
                 classified, numbers, main, score = other, other_numbers, other_main, other_score
         return classified, numbers, main
 
@@ -259,3 +264,13 @@ class Assembler:
         agree = sum(n.digits == want for n in same)
         # Out of the whole window: a reading seen in one frame so far is not yet steady.
         return fused, agree / (self.recent.maxlen or len(self.recent))
+
+
+def _better(
+    score: float, main: Number | None, than: float, other: Number | None, *, eager: bool
+) -> bool:
+    """Whether a reading (its book score and main number) beats another. An eager cut counts
+    only where the book explains it (its score is then at least DOUBT)."""
+    if eager or abs(score - than) >= TIE:
+        return score > than
+    return main is not None and (other is None or main.confidence > other.confidence)

@@ -19,6 +19,7 @@ from pipeline.synth import as_written
 from train.pages import make_page
 
 from .test_eval_pages import CLEAN
+from .test_localize import ruled_sheet
 
 
 def page_of(book, seed, **force):
@@ -35,9 +36,9 @@ def read(image, classifier, book):
     return result.reading.best.digits, result.candidates
 
 
-# Pages whose first reading is wrong: a 5 read as a 0 ("4155050147"), a 1 lost
+# Pages whose first reading is wrong: a 9 read as an 8 ("07700800456"), a 1 lost
 # ("646555012").
-@pytest.mark.parametrize("seed", [41, 14])
+@pytest.mark.parametrize("seed", [28, 14])
 def test_a_doubtful_reading_is_read_again_and_the_book_picks(seed, classifier, book):
     image, digits, contact = page_of(book, seed)
     first, none = read(image, classifier, None)
@@ -46,9 +47,9 @@ def test_a_doubtful_reading_is_read_again_and_the_book_picks(seed, classifier, b
     assert again == digits and candidates[0].contact == contact
 
 
-# Pages with a 1 written into its neighbour, which reads as the neighbour alone ("01" as
-# "0", "41" as "4"): no ink level parts them, the eager cut does, and the book is sure of it.
-@pytest.mark.parametrize("seed", [81, 83])
+# Pages with a 1 written into its neighbour, which reads as the neighbour alone ("21" as
+# "2", "41" as "4"): no ink level parts them, the eager cut does, and the book is sure of it.
+@pytest.mark.parametrize("seed", [7, 83])
 def test_a_digit_read_in_doubt_is_tried_as_two(seed, classifier, book):
     image, digits, contact = page_of(book, seed, touching=True)
     first, _ = read(image, classifier, None)
@@ -58,6 +59,19 @@ def test_a_digit_read_in_doubt_is_tried_as_two(seed, classifier, book):
     assert plain == first and eager == digits
     again, candidates = read(image, classifier, book)
     assert again == digits and candidates[0].contact == contact
+
+
+def test_a_number_not_in_the_book_is_read_as_the_model_is_surest(classifier, book):
+    """Every reading of a number no contact is near scores about the same against strangers.
+    Here the page's own level also takes the sheet's corner after the number, read as a
+    doubtful 8; the other levels leave it out and are sure of every digit, but the book
+    "explained" the 8 a thousandth better."""
+    image = ruled_sheet(2, -40.0)
+    first, _ = read(image, classifier, None)
+    assert first == "41555521888"
+    assert all("4155552188" not in c.phone.replace(" ", "") for c in book.contacts)
+    again, candidates = read(image, classifier, book)
+    assert again == "4155552188" and candidates[0].score < 0.5
 
 
 def count_rereads(pipeline):
@@ -99,7 +113,7 @@ def test_a_sure_reading_is_not_read_again(classifier, book):
 def test_live_frames_in_doubt_get_one_other_level_each(classifier, book):
     """A camera's frames keep coming: one other level a frame keeps the cost down; each is
     tried once, then the one the book liked best is kept, and the reading settles on it."""
-    image, digits, contact = page_of(book, 41)
+    image, digits, contact = page_of(book, 28)
     pipeline = Pipeline(ArraySource([image], fps=30), classifier, book)
     calls = count_rereads(pipeline)
     item = feed(pipeline, image, 10)

@@ -47,6 +47,15 @@ def _continental_row(e: dict[str, object]) -> tuple[str, object]:
     )
 
 
+def _descended_row(e: dict[str, object]) -> tuple[str, object]:
+    hung: dict = e["descended"]  # type: ignore[assignment]
+    return (
+        "MNIST test 7s and 9s with their tails drawn below the line (`train/styles.py`, "
+        "every one): read right",
+        f"{_pct(hung[7])} / {_pct(hung[9])}",
+    )
+
+
 def _ablation_section(path: Path) -> str:
     """The ablation's section of an existing card, kept when the main model is retrained."""
     if path.exists():
@@ -78,6 +87,7 @@ def write_ablation(path: Path, r: Result) -> None:
         ("MNIST test accuracy (raw /255, argmax over 11)", _pct(e["test_acc_raw"])),
         *_crop_rows(e, r.cfg),
         _continental_row(e),
+        _descended_row(e),
         (
             f"False-digit rate on {r.cfg.neg_heldout:,} held-out synthetic negatives",
             _pct(e["false_digit"]),
@@ -135,6 +145,7 @@ def write(path: Path, r: Result) -> None:
         ),
         ('MNIST test digits predicted as "not a digit"', e["test_rejected"]),
         _continental_row(e),
+        _descended_row(e),
         (
             f"False-digit rate on {c.neg_heldout:,} held-out synthetic negatives (as 0-9)",
             f"**{_pct(e['false_digit'])}**",
@@ -215,6 +226,10 @@ table: the float net in torch.
   rewritten once per run with an up-stroke flag (a foot under some) or a bar through the
   stem, as most of continental Europe writes them and MNIST's writers did not. A quarter of
   the camera-crop pages, and of the benchmark's, are written so too.
+- **Descenders** (`train/styles.py`): {c.descended:.0%} of the other training 7s and 9s are
+  rewritten once per run with their lower half drawn out 20-50% of their height, a tail
+  hanging below the line. A fifth of the camera-crop pages' writers, and of the
+  benchmark's, write their 7s and 9s so.
 - **Camera crops** (`train/pages.py` `glyph_crops`): {e["crop_train_count"]:,} glyphs cut by
   the real `preprocess` + `localize` from camera-like pages written with MNIST *training*
   digits (≤15° turned), labelled 0-9 or 10 ({e["crop_train_not_digit"]:,} are "not a digit":
