@@ -38,22 +38,22 @@ def _crop_rows(e: dict[str, object], c: object) -> list[tuple[str, object]]:
     ]
 
 
-def _continental_row(e: dict[str, object]) -> tuple[str, object]:
+def _style_rows(e: dict[str, object]) -> list[tuple[str, object]]:
+    """How the model reads digit forms MNIST's writers lacked (train/styles.py)."""
     cont: dict = e["continental"]  # type: ignore[assignment]
-    return (
-        "MNIST test 1s and 7s written by continental hands (`train/styles.py`, every one): "
-        "flagged 1s / crossed 7s read right",
-        f"{_pct(cont[1])} / {_pct(cont[7])}",
-    )
-
-
-def _descended_row(e: dict[str, object]) -> tuple[str, object]:
     hung: dict = e["descended"]  # type: ignore[assignment]
-    return (
-        "MNIST test 7s and 9s with their tails drawn below the line (`train/styles.py`, "
-        "every one): read right",
-        f"{_pct(hung[7])} / {_pct(hung[9])}",
-    )
+    return [
+        (
+            "MNIST test 1s and 7s written by continental hands (`train/styles.py`, every "
+            "one): flagged 1s / crossed 7s read right",
+            f"{_pct(cont[1])} / {_pct(cont[7])}",
+        ),
+        (
+            "MNIST test 7s and 9s with their tails drawn below the line (`train/styles.py`, "
+            "every one): read right",
+            f"{_pct(hung[7])} / {_pct(hung[9])}",
+        ),
+    ]
 
 
 def _ablation_section(path: Path) -> str:
@@ -86,8 +86,7 @@ def write_ablation(path: Path, r: Result) -> None:
     rows = [
         ("MNIST test accuracy (raw /255, argmax over 11)", _pct(e["test_acc_raw"])),
         *_crop_rows(e, r.cfg),
-        _continental_row(e),
-        _descended_row(e),
+        *_style_rows(e),
         (
             f"False-digit rate on {r.cfg.neg_heldout:,} held-out synthetic negatives",
             _pct(e["false_digit"]),
@@ -144,8 +143,7 @@ def write(path: Path, r: Result) -> None:
             _pct(e["test_acc_norm"]),
         ),
         ('MNIST test digits predicted as "not a digit"', e["test_rejected"]),
-        _continental_row(e),
-        _descended_row(e),
+        *_style_rows(e),
         (
             f"False-digit rate on {c.neg_heldout:,} held-out synthetic negatives (as 0-9)",
             f"**{_pct(e['false_digit'])}**",
