@@ -21,6 +21,11 @@ def alpha(digit: int, i: int = 0) -> np.ndarray:
     return GLYPHS[digit, i].astype(np.float32) / 255
 
 
+def labelled() -> tuple[np.ndarray, np.ndarray]:
+    """The atlas as MNIST-like images and their digits."""
+    return GLYPHS.reshape(-1, 28, 28), np.repeat(np.arange(10), GLYPHS.shape[1])
+
+
 def ink(a: np.ndarray) -> np.ndarray:
     return a > 0.5
 
@@ -83,8 +88,7 @@ def test_other_digits_and_hands_are_left_alone(digit, hand):
 
 
 def test_continental_digits_rewrites_a_share_of_the_1s_and_7s():
-    x = GLYPHS.reshape(-1, 28, 28)
-    y = np.repeat(np.arange(10), GLYPHS.shape[1])
+    x, y = labelled()
     which, glyphs = continental_digits(x, y, np.random.default_rng(0), share=0.5)
     assert set(y[which].tolist()) == {1, 7}
     assert 0.3 < len(which) / 80 < 0.7
@@ -96,8 +100,7 @@ def test_the_shipped_model_reads_continental_1s_and_7s():
     """Every atlas 1 flagged (some with a foot) and every 7 crossed. The model shipped
     before continental hands were in its training read 0.80 of these 1s right, the others
     as 7s (of the MNIST test set's 1s so written: 0.73)."""
-    x = GLYPHS.reshape(-1, 28, 28)
-    y = np.repeat(np.arange(10), GLYPHS.shape[1])
+    x, y = labelled()
     which, glyphs = continental_digits(x, y, np.random.default_rng(0), share=1.0)
     probs = Classifier().probabilities(glyphs[:, None])
     for d in (1, 7):
@@ -120,8 +123,7 @@ def test_a_descender_draws_out_the_lower_half_only():
 
 
 def test_descended_digits_rewrites_a_share_of_the_7s_and_9s():
-    x = GLYPHS.reshape(-1, 28, 28)
-    y = np.repeat(np.arange(10), GLYPHS.shape[1])
+    x, y = labelled()
     which, glyphs = descended_digits(x, y, np.random.default_rng(0), share=0.5)
     assert set(y[which].tolist()) == {7, 9}
     assert 0.3 < len(which) / 80 < 0.7

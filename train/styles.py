@@ -113,13 +113,12 @@ def continental_digits(
     """A share of the 1s and 7s of MNIST images (uint8 [n, 28, 28]) rewritten by continental
     hands: their indices and the new glyphs, through normalize_glyph (float32 [k, 28, 28])."""
     picked = np.flatnonzero(((y == 1) | (y == 7)) & (rng.random(len(y)) < share))
-    glyphs = []
+    alphas = []
     for i in picked:
         d = int(y[i])
         hand = Hand(flag=True, foot=bool(rng.random() < FOOT)) if d == 1 else Hand(cross=True)
-        alpha = restyle(x[i].astype(np.float32) / 255, d, hand, rng)
-        glyphs.append(normalize_glyph((np.clip(alpha, 0, 1) * 255).astype(np.uint8)))
-    return picked, np.stack(glyphs) if glyphs else np.zeros((0, 28, 28), np.float32)
+        alphas.append(restyle(x[i].astype(np.float32) / 255, d, hand, rng))
+    return picked, _normalized(alphas)
 
 
 def descended_digits(
@@ -129,11 +128,19 @@ def descended_digits(
     hanging below the line: their indices and the new glyphs, through normalize_glyph
     (float32 [k, 28, 28])."""
     picked = np.flatnonzero(((y == 7) | (y == 9)) & (rng.random(len(y)) < share))
-    glyphs = []
+    alphas = []
     for i in picked:
         g = x[i].astype(np.float32) / 255
         ys, xs = np.nonzero(g > 0)
         tall, _ = descend(g[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1],
                           rng.uniform(*DESCENT))
-        glyphs.append(normalize_glyph((np.clip(tall, 0, 1) * 255).astype(np.uint8)))
-    return picked, np.stack(glyphs) if glyphs else np.zeros((0, 28, 28), np.float32)
+        alphas.append(tall)
+    return picked, _normalized(alphas)
+
+
+def _normalized(alphas: list[np.ndarray]) -> np.ndarray:
+    """Rewritten glyphs (float ink coverage) as the app feeds the model: normalize_glyph,
+    float32 [k, 28, 28]."""
+    if not alphas:
+        return np.zeros((0, 28, 28), np.float32)
+    return np.stack([normalize_glyph((np.clip(a, 0, 1) * 255).astype(np.uint8)) for a in alphas])

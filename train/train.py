@@ -296,10 +296,9 @@ def run(cfg: Config, command: str) -> Result:
             restyled, glyphs = continental_digits(x_train, y_train, rng, cfg.continental)
             xd[restyled] = x_raw[restyled] = glyphs
             # ... nor did they let a 7 or 9 hang below the line (a crossed 7 stays crossed).
-            plain = np.ones(len(y_train), bool)
-            plain[restyled] = False
-            hung, glyphs = descended_digits(x_train, np.where(plain, y_train, -1), rng,
-                                            cfg.descended)
+            others = y_train.astype(np.int64)  # a copy that can hold -1: "not to rewrite"
+            others[restyled] = -1
+            hung, glyphs = descended_digits(x_train, others, rng, cfg.descended)
             xd[hung] = x_raw[hung] = glyphs
         x_test_raw = x_test.astype(np.float32) / 255
         neg_eval, neg_eval_kind = make_pool(cfg.neg_heldout, cfg.seed + 10_007, x_test, y_test)
