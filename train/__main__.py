@@ -10,10 +10,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+from train.config import Config
+
 MISSING = "training needs the train extra: pip install -e '.[train]'"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    d = Config()
     ap = argparse.ArgumentParser(
         prog="numrec train",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
@@ -26,26 +29,27 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "when present, else a user cache folder, downloaded and checked by SHA-256",
     )
     ap.add_argument(
-        "--epochs", type=int, default=30,
+        "--epochs", type=int, default=d.epochs,
         help="epochs of --mnist-per-epoch digits, negatives and --crops-per-epoch crops",
     )
     ap.add_argument(
-        "--out", type=Path, default=Path("models"), help="folder for digits.onnx and CARD.md"
+        "--out", type=Path, default=d.out, help="folder for digits.onnx and CARD.md"
     )
-    ap.add_argument("--seed", type=int, default=0, help="same seed, same model")
-    ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
-    ap.add_argument("--batch-size", type=int, default=128, help="images per training step")
-    ap.add_argument("--lr", type=float, default=0.01, help="OneCycle peak learning rate (AdamW)")
+    ap.add_argument("--seed", type=int, default=d.seed, help="same seed, same model")
+    ap.add_argument("--threads", type=int, default=d.threads, help="torch CPU threads")
+    ap.add_argument("--batch-size", type=int, default=d.batch_size, help="images per training step")
+    ap.add_argument("--lr", type=float, default=d.lr, help="OneCycle peak learning rate (AdamW)")
     ap.add_argument(
-        "--crops", type=int, default=30_000,
+        "--crops", type=int, default=d.crop_pool,
         help="camera crops cut from generated train-split pages (cached in the user cache "
         "folder; ~2 s per 1,000 per core the first time)",
     )
     ap.add_argument(
-        "--crops-per-epoch", type=int, default=15_000, help="camera crops sampled per epoch"
+        "--crops-per-epoch", type=int, default=d.crop_per_epoch,
+        help="camera crops sampled per epoch",
     )
     ap.add_argument(
-        "--mnist-per-epoch", type=int, default=60_000,
+        "--mnist-per-epoch", type=int, default=d.mnist_per_epoch,
         help="MNIST training digits sampled per epoch (the ablation always takes all 60,000)",
     )
     ap.add_argument(
@@ -54,7 +58,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "OUT/ablation_mnist_only.onnx and its own section of OUT/CARD.md",
     )
     ap.add_argument(
-        "--ema", type=float, default=0.999,
+        "--ema", type=float, default=d.ema,
         help="evaluate and export a moving average of the weights with this decay per step "
         "(0: the weights as trained)",
     )
@@ -98,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         print(MISSING, file=sys.stderr)
         return 2
     from train.data import DataError
-    from train.train import Config, bf16_is_fast, run
+    from train.train import bf16_is_fast, run
 
     cfg = Config(
         data=args.data,

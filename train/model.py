@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from train.config import STAGES, Stages
+
 NUM_CLASSES = 11
 NOT_A_DIGIT = 10
 # MNIST pixel mean/std in [0, 1]; baked into the model so the ONNX takes raw [0, 1] input.
@@ -17,11 +19,6 @@ def _block(cin: int, cout: int) -> list[nn.Module]:
     return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
 
 
-Stages = tuple[tuple[int, ...], ...]
-# Conv widths per resolution (28, 14, 7), a 2x2 max-pool between stages. One conv at full
-# resolution: on CPU, per-pixel work at 28x28 (BN, ReLU, memory) costs more than the MACs.
-# Widths are multiples of 8, which oneDNN runs markedly faster than e.g. 12.
-STAGES: Stages = ((16,), (24, 24), (24, 32))
 
 
 class DigitNet(nn.Module):

@@ -16,9 +16,9 @@ import cv2
 import numpy as np
 
 from pipeline.normalize import normalize_glyph
+from train.config import SHARE
 
 Rng = np.random.Generator
-SHARE = 0.3  # of the MNIST training 1s and 7s rewritten by continental hands
 FOOT = 0.35  # share of continental writers who put a foot under the 1
 CROSS = 0.8  # ... and who cross their 7s
 DESCENT = (0.2, 0.5)  # how far a descending 7's or 9's tail hangs below the line, of its height

@@ -21,41 +21,12 @@ from pipeline.classify import Classifier
 from pipeline.normalize import normalize_glyph
 from train import card
 from train.augment import augment
+from train.config import Config
 from train.data import SHA256, ensure_mnist, load_mnist
 from train.export import export_onnx
-from train.model import NOT_A_DIGIT, STAGES, DigitNet, Stages, count_params
+from train.model import NOT_A_DIGIT, DigitNet, count_params
 from train.negatives import kinds, make_pool
-from train.styles import SHARE, continental_digits, descended_digits
-
-
-@dataclass
-class Config:
-    data: Path | None = None
-    out: Path = Path("models")
-    epochs: int = 30
-    seed: int = 0
-    threads: int = 2
-    batch_size: int = 128
-    lr: float = 0.01
-    weight_decay: float = 1e-4
-    aug_p: float = 0.5  # fraction of each batch augmented
-    pct_start: float = 0.25  # OneCycle: share of the steps spent warming up
-    mnist_per_epoch: int = 60_000  # MNIST training digits sampled per epoch
-    neg_pool: int = 24_000  # drawn once per run; each epoch samples neg_per_epoch of them
-    neg_per_epoch: int = 9_000  # ~1.5x a digit class, so "not a digit" is not a rare class
-    neg_heldout: int = 5_000  # built from MNIST *test* digits with another seed
-    # Camera crops (train/pages.py glyph_crops): what localize really cuts out of photos.
-    crop_pool: int = 30_000  # from train-split pages, drawn once per run (cached on disk)
-    crop_per_epoch: int = 15_000  # ~20% of an epoch: MNIST stays the bulk
-    crop_heldout: int = 5_000  # from test-split pages (MNIST test writers)
-    mnist_only: bool = False  # the ablation: MNIST alone, no negatives/augmentation/crops
-    continental: float = SHARE  # of the training 1s and 7s rewritten as continental writers do
-    descended: float = SHARE  # of the other training 7s and 9s rewritten with a tail below the line
-    stages: Stages = STAGES
-    bf16: bool = False  # autocast to bfloat16: ~35% faster steps where the CPU has AVX512-BF16
-    # Evaluate and export a moving average of the weights (decay per step; 0: off). It sits
-    # near where the noisy steps circle: 99.5% MNIST comes epochs sooner than without.
-    ema: float = 0.999
+from train.styles import continental_digits, descended_digits
 
 
 @dataclass
