@@ -16,7 +16,7 @@ MISSING = "training needs the train extra: pip install -e '.[train]'"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    d = Config()
+    d = Config()  # the defaults
     ap = argparse.ArgumentParser(
         prog="numrec train",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,

@@ -13,7 +13,7 @@ Stages = tuple[tuple[int, ...], ...]
 # resolution: on CPU, per-pixel work at 28x28 (BN, ReLU, memory) costs more than the MACs.
 # Widths are multiples of 8, which oneDNN runs markedly faster than e.g. 12.
 STAGES: Stages = ((16,), (24, 24), (24, 32))
-SHARE = 0.3  # of the MNIST training 1s and 7s rewritten by continental hands
+SHARE = 0.3  # of the MNIST training digits a style rewrites (train/styles.py)
 
 
 @dataclass
