@@ -43,3 +43,37 @@ def test_demo_in_tmux_over_ssh_shows_number_and_contact_then_quits(tmp_path, boo
         assert done.read_text().strip() == "0"
     finally:
         tmux("-L", socket, "kill-server")
+
+
+def test_the_app_quits_when_its_terminal_hangs_up_without_a_sighup(tmp_path):
+    """An SSH link that drops closes the terminal; under make, nohup or another wrapper no
+    SIGHUP reaches the app. It must quit, not spin on the dead terminal holding the camera."""
+    import fcntl
+    import os
+    import pty
+    import select
+    import struct
+    import termios
+
+    main, side = pty.openpty()
+    fcntl.ioctl(side, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color", "XDG_DATA_HOME": str(tmp_path)}
+    # A session of its own: the terminal is not its controlling one, so closing it sends
+    # no SIGHUP, as under make.
+    app = subprocess.Popen(
+        [sys.executable, "-m", "numrec", "--source", "demo"], stdin=side, stdout=side,
+        stderr=side, env=env, start_new_session=True,
+    )
+    os.close(side)
+    try:
+        seen, deadline = b"", time.monotonic() + 20
+        while b"Freeze" not in seen and time.monotonic() < deadline:
+            if select.select([main], [], [], 0.2)[0]:
+                seen += os.read(main, 65536)
+        assert b"Freeze" in seen, seen[-500:]  # the footer is drawn: the app is up
+        os.close(main)
+        assert app.wait(timeout=10) == 129  # as if SIGHUP had ended it
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()

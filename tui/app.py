@@ -6,6 +6,8 @@ to it; all recognition lives in `pipeline/`.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -32,6 +34,8 @@ from .reading import DigitStrip
 from .status import StatusBar
 
 STATUS_PERIOD = 0.5  # seconds between status bar updates: figures that flicker are not read
+HANGUP_CHECK = 1.0  # seconds between looks at whether the terminal is still there
+HANGUP_EXIT = 129  # the exit status SIGHUP would have given (128 + 1)
 WAITING = "waiting for the first picture from {source}..."
 
 
@@ -114,6 +118,12 @@ class NumrecApp(App):
         self.run_worker(self._consume(), name="pipeline", exclusive=True)
         self.set_interval(1 / max(self.fps, 0.5), self._draw)
         self.set_interval(0.5, self._watch_source)
+        # A terminal that hangs up (an SSH link dropped) does not always send SIGHUP here:
+        # not under make, nohup or another wrapper. Textual then reads its end of file in a
+        # tight loop, a core busy and the camera taken for good. So quit once it is gone.
+        self._terminal = _terminal_fd()
+        if self._terminal is not None:
+            self.set_interval(HANGUP_CHECK, self._check_terminal)
 
     async def _consume(self) -> None:
         async for result in self.pipeline.results():
@@ -137,6 +147,10 @@ class NumrecApp(App):
         else:
             self.notify(f"{status.entries} numbers", title="Phone book reloaded")
         self._draw(force=True)
+
+    def _check_terminal(self) -> None:
+        if not os.isatty(self._terminal):  # a hung-up terminal is no longer a tty
+            self.exit(return_code=HANGUP_EXIT)
 
     def _watch_source(self) -> None:
         """The camera may stop or never start: say so where the picture would be."""
@@ -272,3 +286,15 @@ class NumrecApp(App):
             "Cycle preview mode", "ASCII, grey or colour half-blocks (p)", self.action_preview_mode
         )
         yield SystemCommand("Keys and help", "What everything means (?)", self.action_help)
+
+
+def _terminal_fd() -> int | None:
+    """The terminal the app draws on, if it runs in one (not under the test pilot)."""
+    for stream in (sys.__stdout__, sys.__stdin__):
+        try:
+            fd = stream.fileno()
+        except (AttributeError, ValueError, OSError):
+            continue
+        if os.isatty(fd):
+            return fd
+    return None
