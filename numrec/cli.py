@@ -28,6 +28,11 @@ DELEGATED = {
     "bench": ("numrec.bench", "measure the pipeline, the live view and matching"),
 }
 
+NO_TERMINAL = (
+    "the live view needs a terminal to draw on and read keys from; "
+    "without one, read pictures or videos with: numrec recognize PATH"
+)
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -198,6 +203,10 @@ def _live(args: argparse.Namespace) -> int:
         preview=args.preview, store=store, book_error=book_error, notices=notices,
     )
     try:
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            # Textual would draw into a file or spin on a closed input, out of reach of keys.
+            print(f"numrec: {NO_TERMINAL}", file=sys.stderr)
+            return 1
         app.run()
     finally:
         source.close()

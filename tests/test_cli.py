@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from numrec.cli import DELEGATED, main
+from numrec.cli import DELEGATED, NO_TERMINAL, main
 
 
 def numrec(*args: str) -> subprocess.CompletedProcess:
@@ -39,6 +39,14 @@ def test_missing_camera_is_one_line_suggesting_the_demo():
     assert out.stderr.strip().splitlines() == [
         "numrec: no camera at index 7: try --source demo, a video file or an image"
     ]
+
+
+def test_the_live_view_without_a_terminal_is_one_line_pointing_to_recognize():
+    # Output captured here, as in a pipe or a container without a tty: Textual would draw
+    # into it and wait for keys that cannot come.
+    out = numrec("--source", "demo")
+    assert out.returncode == 1 and out.stdout == ""
+    assert out.stderr.strip().splitlines() == [f"numrec: {NO_TERMINAL}"]
 
 
 def test_a_folder_without_images_is_one_line_and_the_rest_is_read(tmp_path, capsys, page_file):
