@@ -168,11 +168,12 @@ async def test_command_palette_offers_the_actions(demo_app):
         await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen), timeout=3)
 
 
-async def test_q_quits(demo_app):
+@pytest.mark.parametrize("key", ["q", "ctrl+c"])
+async def test_q_or_ctrl_c_quits(demo_app, key):
     app, _ = demo_app
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.result is not None)
-        await pilot.press("q")
+        await pilot.press(key)
         await pilot.pause()
         assert not app.is_running
 

@@ -53,6 +53,9 @@ class NumrecApp(App):
         Binding("p", "preview_mode", "Preview"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
+        # A terminal's interrupt key, not Textual's "press ctrl+q to quit" prompt: nothing
+        # here is lost by quitting (confirmed matches are kept when confirmed).
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
     def __init__(

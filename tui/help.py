@@ -24,7 +24,7 @@ doubtful), with the contacts whose numbers best explain them.
 | `h` | the history of confirmed matches |
 | `p` | preview: ASCII, grey half-blocks, colour half-blocks |
 | `ctrl+p` | every action by name |
-| `q` | quit |
+| `q` | quit (`ctrl+c` too) |
 
 **steady** tells how many of the recent frames read the same number: wait for it to fill
 before you confirm. **too close to call** means two contacts explain the reading almost
