@@ -292,12 +292,10 @@ class NumrecApp(App):
 
 
 def _terminal_fd() -> int | None:
-    """The terminal the app draws on, if it runs in one (not under the test pilot)."""
-    for stream in (sys.__stdout__, sys.__stdin__):
-        try:
-            fd = stream.fileno()
-        except (AttributeError, ValueError, OSError):
-            continue
-        if os.isatty(fd):
-            return fd
-    return None
+    """The terminal the app draws on (its output), if it runs in one: not under the test
+    pilot. The command line starts the live view only with both ends on a terminal."""
+    try:
+        fd = sys.__stdout__.fileno()
+    except (AttributeError, ValueError, OSError):
+        return None
+    return fd if os.isatty(fd) else None
