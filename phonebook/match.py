@@ -60,7 +60,6 @@ WHOLE_LIMIT = 1000  # books this small are aligned whole: exact, and faster than
 
 _KEY = 10**MAX_KEY_DIGITS
 _POW10 = 10 ** np.arange(MAX_KEY_DIGITS + 1, dtype=np.int64)
-_INSERT_COST = -math.log(P_INDEL)
 _DIGITS = np.arange(10)
 _UNUSABLE, _UNINDEXED = -1, -2  # keys of contacts without digits / with too many for a key
 
@@ -101,6 +100,7 @@ class _Reading:
 
     logp: np.ndarray  # [n, 10] floored log probabilities
     skip: np.ndarray  # [n] log price of reading row j as a stray mark
+    lost: np.ndarray  # [n + 1, 10] log price of digit d lost from the reading at gap j
     loss: np.ndarray  # [n, 10] how far each digit is below its row's most likely one
     argmax: np.ndarray  # [n]
     value: int  # the argmax digits as a number
@@ -211,14 +211,19 @@ class Matcher:
         """Match a certain reading such as "4155550132" (separators are ignored)."""
         return self.match(_one_hot(digits), k)
 
-    def match(self, probs: np.ndarray, k: int = 3) -> list[Candidate]:
+    def match(
+        self, probs: np.ndarray, k: int = 3, lost: np.ndarray | None = None
+    ) -> list[Candidate]:
         """The k contacts that best explain a reading, best first.
 
         probs: [n, 10] probabilities of digits 0-9 per glyph read, left to right; a row may sum
         to less than 1 (the rest being "not a digit"). Fewer than MIN_DIGITS rows give [].
+        lost: [n + 1, 10], where the page shows a digit may have been lost from the reading:
+        how likely digit d was written at gap j (before row j) and not read. Where it says
+        less than P_INDEL, or without it, a lost digit costs P_INDEL at any gap.
         Contacts far below the best may be left out (fewer than k) in books over FILL_LIMIT.
         """
-        r = self._prepare(probs)
+        r = self._prepare(probs, lost)
         if r is None or k <= 0 or not self._size:
             return []
         if self._size <= WHOLE_LIMIT:
@@ -236,10 +241,12 @@ class Matcher:
         self.paths[path] += 1
         return self._ranked(scores, n, k)
 
-    def match_exhaustive(self, probs: np.ndarray, k: int = 3) -> list[Candidate]:
+    def match_exhaustive(
+        self, probs: np.ndarray, k: int = 3, lost: np.ndarray | None = None
+    ) -> list[Candidate]:
         """match() by aligning every contact: slow on a large book, the reference for tests
         and benchmarks, and what match() does on a small one."""
-        r = self._prepare(probs)
+        r = self._prepare(probs, lost)
         if r is None or k <= 0 or not self._size:
             return []
         return self._whole(r, k)
@@ -253,21 +260,27 @@ class Matcher:
         for length in (n - 1, n, n + 1):
             if length in self._all:
                 digits, owners = self._all[length]
-                np.maximum.at(best, owners, _align(r.logp, r.skip, digits))
+                np.maximum.at(best, owners, _align(r, digits))
         order = np.argsort(-best, kind="stable")[:k]  # ties: book order, as in match()
         return self._ranked({i: best[i] for i in order.tolist() if best[i] > -np.inf}, n, k)
 
-    def _prepare(self, probs: np.ndarray) -> _Reading | None:
+    def _prepare(self, probs: np.ndarray, lost: np.ndarray | None = None) -> _Reading | None:
         p = np.asarray(probs, dtype=np.float64)
         if p.ndim != 2 or p.shape[1] != 10:
             raise ValueError(f"probs must have shape [n, 10], got {p.shape}")
-        if p.shape[0] < MIN_DIGITS:
+        n = len(p)
+        if n < MIN_DIGITS:
             return None
         p = np.clip(np.nan_to_num(p, nan=0.0), 0.0, 1.0)
         logp = np.log(np.maximum(p, FLOOR))
         # Skipping a row is cheap when the classifier itself doubted it was a digit.
         skip = np.log(np.clip(1.0 - p.sum(axis=1), P_INDEL, 1.0))
-        n = len(logp)
+        gaps = np.full((n + 1, 10), P_INDEL)
+        if lost is not None:
+            lost = np.asarray(lost, dtype=np.float64)
+            if lost.shape != gaps.shape:
+                raise ValueError(f"lost must have shape {gaps.shape}, got {lost.shape}")
+            gaps = np.clip(np.nan_to_num(lost, nan=0.0), P_INDEL, 1.0)
         argmax = logp.argmax(axis=1)
         best = logp[np.arange(n), argmax]
         drop = best - skip
@@ -277,7 +290,9 @@ class Matcher:
         if (shape := _SHAPES.get(n)) is not None:
             value = int(argmax @ shape.place)
             shift = shape.shift[np.arange(n), argmax]
-        return _Reading(logp, skip, best[:, None] - logp, argmax, value, shift, drop, base, top)
+        return _Reading(
+            logp, skip, np.log(gaps), best[:, None] - logp, argmax, value, shift, drop, base, top
+        )
 
     def _ranked(self, scores: dict[int, float], n: int, k: int) -> list[Candidate]:
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
@@ -324,13 +339,13 @@ class Matcher:
         shorter, longer = [], []
 
         # The reading lost a digit: any digit at any gap of a cheap enough string.
-        room = r.base - _INSERT_COST - reached
+        room = r.base + float(r.lost.max()) - reached
         if room >= 0:
             fits = losses <= room
             if np.count_nonzero(fits) > MAX_INSERT_BASES:
                 kth = np.partition(losses[fits], MAX_INSERT_BASES)[MAX_INSERT_BASES]
                 fits = losses < kth
-                reached = max(reached, r.base - _INSERT_COST - kth + 1e-9)
+                reached = max(reached, r.base + float(r.lost.max()) - kth + 1e-9)
             longer.append(shape.inserted(values[fits]))
 
         # The reading has a stray row j: drop it from strings that read it as its best digit.
@@ -407,7 +422,7 @@ class Matcher:
             if who:
                 joined = "".join(strings[length]).encode()
                 digits = np.frombuffer(joined, np.uint8).reshape(-1, length) - 48
-                _merge(scores, who, _align(r.logp, r.skip, digits))
+                _merge(scores, who, _align(r, digits))
 
     def _shortlist(self, query: str, n: int) -> list[int]:
         """Contacts within a few edits of the most likely digits, closest first.
@@ -514,14 +529,16 @@ def _enumerate(r: _Reading, budget: float, cap: int) -> tuple[np.ndarray, np.nda
     return values, losses, budget
 
 
-def _align(logp: np.ndarray, skip: np.ndarray, digits: np.ndarray) -> np.ndarray:
+def _align(r: _Reading, digits: np.ndarray) -> np.ndarray:
     """Best log-likelihood of a reading under each number, allowing at most one indel.
 
-    logp [n, 10]: log probabilities per reading row; skip [n]: log price of ignoring each row;
-    digits [k, m] with m in (n - 1, n, n + 1). This is the closed form of the edit-distance DP
-    restricted to one indel: prefix sums before the indel, suffix sums after it, best split.
+    The reading's logp [n, 10]: log probabilities per row; skip [n]: log price of ignoring
+    each row; lost [n + 1, 10]: log price of each digit missing at each gap. digits [k, m] with
+    m in (n - 1, n, n + 1). This is the closed form of the edit-distance DP restricted to one
+    indel: prefix sums before the indel, suffix sums after it, best split.
     Returns [k] totals of n row terms (plus the missing-digit price), so they compare across m.
     """
+    logp = r.logp
     n = logp.shape[0]
     k, m = digits.shape
     if m == n:
@@ -529,11 +546,11 @@ def _align(logp: np.ndarray, skip: np.ndarray, digits: np.ndarray) -> np.ndarray
     if m == n - 1:  # the reading has one row too many: drop row j
         before = logp[np.arange(m), digits]  # row i reads digit i
         after = logp[np.arange(1, n), digits]  # row i + 1 reads digit i
-        extra = skip[None, :]
+        extra = r.skip[None, :]
     elif m == n + 1:  # the reading lost a digit: number digit j is unread
         before = logp[np.arange(n), digits[:, :n]]  # row i reads digit i
         after = logp[np.arange(n), digits[:, 1:]]  # row i reads digit i + 1
-        extra = math.log(P_INDEL)
+        extra = r.lost[np.arange(m), digits]
     else:
         raise ValueError(f"cannot align {m} digits to a reading of {n}")
     width = before.shape[1] + 1

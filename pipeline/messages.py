@@ -91,6 +91,9 @@ class Number:
     probs: np.ndarray  # float32 [n, 10], per digit
     boxes: tuple[Box, ...]
     size: float  # median height of its digits on the levelled page, px
+    # float32 [n + 1, 10]: how likely digit d was written at gap j (before digit j) and not
+    # read, where the page shows signs of it (None: no signs looked for).
+    lost: np.ndarray | None = None
 
     @property
     def digits(self) -> str:

@@ -175,7 +175,9 @@ class Pipeline:
         matcher = self.matcher  # read once: a reload may swap it meanwhile
         if matcher is None:
             return None
-        candidates = matcher.match(number.probs, k=1) if number is not None else []
+        if number is None:
+            return 0.0
+        candidates = matcher.match(number.probs, k=1, lost=number.lost)
         return candidates[0].score if candidates else 0.0
 
     def _reread(self, found: Glyphs, level: float | None) -> Classified:
@@ -190,7 +192,8 @@ class Pipeline:
         matcher = self.matcher  # read once: a reload may swap it meanwhile
         candidates: tuple = ()
         if matcher is not None and reading.best is not None:
-            candidates = tuple(matcher.match(reading.best.probs, k=TOP_K))
+            best = reading.best
+            candidates = tuple(matcher.match(best.probs, k=TOP_K, lost=best.lost))
         return Result(
             reading=reading,
             candidates=candidates,

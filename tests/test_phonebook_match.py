@@ -209,3 +209,22 @@ def test_a_small_book_is_matched_exactly(book, matcher):
         found, reference = matcher.match(probs), matcher.match_exhaustive(probs)
         assert [(f.contact, f.score) for f in found] == [(r.contact, r.score) for r in reference]
     assert set(matcher.paths - before) == {"whole"}
+
+
+@pytest.mark.parametrize(("where", "who"), [(7, "Ann"), (8, "Bob"), (None, "Ann")])
+def test_a_lost_digit_is_looked_for_where_the_page_shows_one(where, who):
+    # "212555047" lost a 1: Ann's number has it before the 4, Bob's after. Alike anywhere
+    # else, they tie (book order, Ann first) unless the page says where the digit went.
+    matcher = Matcher(make_book(("Ann", "2125550147", "1"), ("Bob", "2125550417", "1")))
+    lost = np.zeros((10, 10), np.float32)
+    if where is not None:
+        lost[where, 1] = 0.2  # a mark there the model refused, leaning to a 1
+    found = matcher.match(reading("212555047", sure=1.0), k=2, lost=lost)
+    assert found[0].contact.name == who
+    assert (found[0].score > found[1].score) == (where is not None)
+
+
+def test_lost_must_have_a_row_per_gap(matcher):
+    with pytest.raises(ValueError, match="lost must have shape"):
+        matcher.match(reading("4155550132"), lost=np.zeros((10, 10)))
+

@@ -536,3 +536,36 @@ def test_a_word_read_as_digits_at_a_numbers_end_is_left_out():
     # A "+" before the number reads as a sure 4: shorter than a digit, and as wide as tall.
     plus = _mark(4, 80, 26, 26, box=(80, 8, 26, 26))
     assert [n.digits for n in numbers_in((plus, *number))] == ["5105550627"]
+
+
+
+def test_where_a_digit_may_have_been_lost_travels_with_the_number():
+    from pipeline.assemble import MARK_LOST, WIDE_LOST, Assembler, numbers_in
+    from pipeline.messages import NOT_DIGIT, Classified, Frame
+
+    # "415 55?5 01(32)": between two 5s a mark the model refused, though it leaned to a 9,
+    # and at the end a mark 1.5 times wider than tall, two digits read as one 3.
+    def line(between, last):
+        marks = [_mark(int(d), 40 * i) for i, d in enumerate("4155")]
+        return (*marks, between, *(_mark(int(d), 200 + 40 * i) for i, d in enumerate("501")), last)
+
+    refused = _mark(NOT_DIGIT, 163, 30)
+    refused.probs[:] = 0.0
+    refused.probs[[9, 4, NOT_DIGIT]] = 0.3, 0.1, 0.6
+    [read] = numbers_in(line(refused, _mark(3, 320, 60)))
+    assert read.digits == "41555013"
+    assert read.lost.shape == (9, 10)
+    assert read.lost[4, 9] == pytest.approx(MARK_LOST * 0.3)  # between the 5s
+    assert read.lost[4, 4] == pytest.approx(MARK_LOST * 0.1)
+    assert read.lost[7:].min() == pytest.approx(WIDE_LOST)  # either side of the wide 3
+    assert not read.lost[:4].any() and not read.lost[5:7].any()
+    # A dash there and a 3 as wide as the others: no sign of a lost digit anywhere.
+    [plain] = numbers_in(line(_mark(NOT_DIGIT, 165, 20, 6), _mark(3, 320, 30)))
+    assert not plain.lost.any()
+
+    # The reading fused across frames keeps what the frames showed.
+    assembler = Assembler(window=2)
+    frame = Frame(0, 0.0, np.zeros((4, 4, 3), np.uint8))
+    for _ in range(2):
+        best = assembler(Classified(frame, line(refused, _mark(3, 320, 60)))).best
+    assert np.allclose(best.lost, read.lost)
