@@ -7,6 +7,7 @@ the share of those frames that agree with it digit for digit.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import statistics
@@ -50,6 +51,9 @@ TIE = 0.005
 # tried as two (classify's eager cuts). On 1,200 benchmark pages never tuned on it read 20
 # more numbers exactly, after the other levels.
 EAGER = None
+# ... and after that, marks refused but this likely a digit are read as one (_adopted): on
+# 4,200 benchmark pages 7 more numbers read exactly, none fewer (at 0.1: 5 more).
+ADOPT = 0.02
 
 
 def numbers_in(glyphs: tuple[ReadGlyph, ...]) -> list[Number]:
@@ -228,7 +232,8 @@ class Assembler:
 
     With a judge (the phone book) and a way to reread the frame, a frame whose main number
     the book explains poorly, or that shows no number, is read again at its page's other
-    ink levels and once EAGER, and the reading the book explains best is kept. Without a
+    ink levels and once EAGER, and the reading the book explains best is kept; if still in
+    doubt, marks the model refused but that lean to a digit are then read as digits. Without a
     book there is nothing to judge by: the first reading stands. A live source's frames keep
     coming, so each gets one other reading: each once in turn, then the one the book liked
     best. A sheet in doubt then costs about twice a sure one, not six times.
@@ -281,6 +286,14 @@ class Assembler:
             self._tried[turn] = other_score
             if _better(other_score, other_main, score, main, eager=level is EAGER):
                 classified, numbers, main, score = other, other_numbers, other_main, other_score
+        # Last, marks the model refused but that lean to a digit are read as that digit (a
+        # faint or broken one). Like an eager cut that changes the number's length, so it
+        # counts only where the book explains it beyond doubt.
+        if score < DOUBT and (adopted := _adopted(classified)) is not None:
+            other_numbers, other_main = _numbers(adopted)
+            other_score = judge(other_main) or 0.0
+            if other_score >= DOUBT and other_score > score:
+                classified, numbers, main = adopted, other_numbers, other_main
         return classified, numbers, main
 
     def fused(self) -> tuple[Number | None, float]:
@@ -298,6 +311,20 @@ class Assembler:
         agree = sum(n.digits == want for n in same)
         # Out of the whole window: a reading seen in one frame so far is not yet steady.
         return fused, agree / (self.recent.maxlen or len(self.recent))
+
+
+def _adopted(classified: Classified) -> Classified | None:
+    """The reading with every mark refused but leaning to a digit (and not on the sheet's
+    border) read as a digit, its digit probabilities made whole; None if there is none."""
+    glyphs, changed = [], False
+    for g in classified.glyphs:
+        digits = g.probs[:NOT_DIGIT]
+        if not g.is_digit and not g.border and digits.max() >= ADOPT:
+            probs = np.zeros_like(g.probs)
+            probs[:NOT_DIGIT] = digits / digits.sum()
+            g, changed = dataclasses.replace(g, probs=probs), True
+        glyphs.append(g)
+    return dataclasses.replace(classified, glyphs=tuple(glyphs)) if changed else None
 
 
 def _better(
