@@ -183,3 +183,26 @@ def test_a_refused_mark_leaning_to_a_digit_is_read_as_one_where_the_book_knows_i
 
     assert reading("4155950132") == "4155950132"
     assert reading("4155550132") == "415550132"  # a 5 lost, not a 9 refused
+
+
+def test_a_digit_trimmed_off_a_numbers_end_is_put_back_where_the_book_knows_it(classifier):
+    """A 7 at a number's end, written thin and far taller than the rest, looks like a piece
+    of the sheet's edge and is trimmed off. Where the book holds the number with it, and
+    nothing without it, the reading keeps it."""
+    from phonebook import Contact, PhoneBook
+    from pipeline.messages import Classified, Glyphs
+
+    from .test_recognize import _mark
+
+    digits = [_mark(int(d), 30 * i, 24, 40) for i, d in enumerate("202555134")]
+    edge = _mark(7, 270, 30, 70)
+    frame = Frame(0, 0.0, np.full((480, 640, 3), 235, np.uint8))
+    read = Classified(frame, (*digits, edge), Glyphs(frame, (), page=preprocess(frame)))
+
+    def reading(number: str) -> str:
+        book = PhoneBook(None, (Contact("Mei", number, number, "1"),), (), 0.0)
+        assembler = Pipeline(ArraySource([frame.image]), classifier, book).stages[3].handle
+        return assembler(read).best.digits
+
+    assert reading("2025551347") == "2025551347"
+    assert reading("2025551340") == "202555134"  # the book would have a 0 there
