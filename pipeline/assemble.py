@@ -24,6 +24,7 @@ PHONE_DIGITS = 7  # a run at least this long is preferred as the main number
 SAME_SIZE = 0.85  # numbers at least this share of the tallest's height are written alike
 PLUS = 0.7  # a square mark under this share of the digits' height, first in a number: a "+"
 SHORT_END = 0.8  # marks at a number's end shorter than this share of its height: a word?
+SHORT_ENDS = 2  # ... if at least this many (one short mark is as often a digit written small)
 TALL_END = 1.6  # a thin mark at a number's end this many times its height: an edge, not a 1
 GAP_FACTOR = 2.0  # a gap wider than this many digit heights (levelled) starts another number
 JOIN_FACTOR = 3.0  # ... unless both sides are too short to dial and this close (see _joined)
@@ -53,14 +54,16 @@ TIE = 0.005
 EAGER = None
 # ... and after that, marks refused but this likely a digit are read as one (_adopted): on
 # 4,200 benchmark pages 7 more numbers read exactly, none fewer (at 0.1: 5 more); then the
-# number is read untrimmed (_untrimmed): 2 more.
+# number is read untrimmed (_untrimmed): 2 more; then trimmed more (_trimmed_more): 3 more.
 ADOPT = 0.02
 
 
-def numbers_in(glyphs: tuple[ReadGlyph, ...], trim: bool = True) -> list[Number]:
+def numbers_in(
+    glyphs: tuple[ReadGlyph, ...], short_ends: int | None = SHORT_ENDS
+) -> list[Number]:
     """Split each text line into runs of digits at wide gaps; keep runs long enough to dial.
-    Unless trim is False, what stands beside a number rather than in it is trimmed off its
-    ends (_trimmed).
+    What stands beside a number rather than in it is trimmed off its ends (_trimmed; None:
+    nothing is).
     A bracket or slash between two digits is part of the number: the gap across it is the
     wider space on either side of it, not the distance between the digits. Groups too short
     to dial are joined across a somewhat wider gap (_joined)."""
@@ -76,7 +79,7 @@ def numbers_in(glyphs: tuple[ReadGlyph, ...], trim: bool = True) -> list[Number]
         height = float(statistics.median(sizes))
         for run, gaps in _joined(*_groups(lines[line], digit, height), height):
             runs += [(r, lines[line]) for r in _parted(run, gaps)]
-    kept = [(_trimmed(run) if trim else run, line) for run, line in runs]
+    kept = [(_trimmed(run, short_ends) if short_ends else run, line) for run, line in runs]
     return [_number(run, line) for run, line in kept if len(run) >= MIN_DIGITS]
 
 
@@ -147,13 +150,12 @@ def _gap(prev: ReadGlyph, between: list[ReadGlyph], g: ReadGlyph) -> float:
     return max(b.span[0] - a.span[1] for a, b in itertools.pairwise(path))
 
 
-def _trimmed(run: list[ReadGlyph]) -> list[ReadGlyph]:
+def _trimmed(run: list[ReadGlyph], short_ends: int) -> list[ReadGlyph]:
     """A piece of the sheet's border stands beside a number, never inside it; so does a word
-    whose letters read as digits: two or more marks at an end, all shorter than the digits
-    (one short mark is as often a digit written small), and a "+" read as a 4 or 7 before
-    it: shorter still, and as wide as tall. A thin mark far taller than the digits at an
-    end is a piece of an edge the border test missed (of 1,074 1s read on level benchmark
-    pages, none stood 1.4 times its line's height)."""
+    whose letters read as digits: `short_ends` or more marks at an end, all shorter than the
+    digits, and a "+" read as a 4 or 7 before it: shorter still, and as wide as tall. A thin
+    mark far taller than the digits at an end is a piece of an edge the border test missed
+    (of 1,074 1s read on level benchmark pages, none stood 1.4 times its line's height)."""
     while run and run[0].border:
         run = run[1:]
     while run and run[-1].border:
@@ -170,8 +172,8 @@ def _trimmed(run: list[ReadGlyph]) -> list[ReadGlyph]:
     tail = next((i for i, s in enumerate(reversed(short)) if not s), len(run))
     first = run[0]
     square = 0.75 < first.width / first.size < 1 / 0.75
-    head = head if head >= 2 else int(square and first.size < PLUS * median)
-    return run[head : len(run) - (tail if tail >= 2 else 0)]
+    head = head if head >= short_ends else int(square and first.size < PLUS * median)
+    return run[head : len(run) - (tail if tail >= short_ends else 0)]
 
 
 def _edge_like(g: ReadGlyph, height: float) -> bool:
@@ -290,12 +292,13 @@ class Assembler:
             self._tried[turn] = other_score
             if _better(other_score, other_main, score, main, eager=level is EAGER):
                 classified, numbers, main, score = other, other_numbers, other_main, other_score
-        # Last, two readings that change the number's length, so they count only where the
-        # book explains them beyond doubt: marks the model refused but that lean to a digit
-        # read as that digit (a faint or broken one); then the number with the marks its
-        # ends were trimmed of (a digit taken for a piece of the border, or written small).
-        for generous in (_adopted, _untrimmed):
-            if score >= DOUBT or (alternative := generous(classified)) is None:
+        # Last, readings that change the number's length, so they count only where the book
+        # explains them beyond doubt: marks the model refused but that lean to a digit read
+        # as that digit (a faint or broken one); the number with the marks its ends were
+        # trimmed of (a digit taken for a piece of the border); and with a lone short mark
+        # at an end trimmed off too (a stray stroke read as a 1).
+        for reading in (_adopted, _untrimmed, _trimmed_more):
+            if score >= DOUBT or (alternative := reading(classified)) is None:
                 continue
             other, other_numbers = alternative
             other_main = main_number(other_numbers)
@@ -340,7 +343,12 @@ def _adopted(classified: Classified) -> tuple[Classified, list[Number]] | None:
 
 def _untrimmed(classified: Classified) -> tuple[Classified, list[Number]]:
     """The reading's numbers with nothing trimmed off their ends (see _trimmed)."""
-    return classified, numbers_in(classified.glyphs, trim=False)
+    return classified, numbers_in(classified.glyphs, short_ends=None)
+
+
+def _trimmed_more(classified: Classified) -> tuple[Classified, list[Number]]:
+    """The reading's numbers with a lone short mark at an end trimmed off too."""
+    return classified, numbers_in(classified.glyphs, short_ends=1)
 
 
 def _better(
