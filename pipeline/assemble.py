@@ -25,6 +25,7 @@ SAME_SIZE = 0.85  # numbers at least this share of the tallest's height are writ
 PLUS = 0.7  # a square mark under this share of the digits' height, first in a number: a "+"
 SHORT_END = 0.8  # marks at a number's end shorter than this share of its height: a word?
 SHORT_ENDS = 2  # ... if at least this many (one short mark is as often a digit written small)
+STRAY = 0.6  # ... but one this short is a stray stroke read as a 1 (4,200 pages: 3 more exact)
 TALL_END = 1.6  # a thin mark at a number's end this many times its height: an edge, not a 1
 GAP_FACTOR = 2.0  # a gap wider than this many digit heights (levelled) starts another number
 JOIN_FACTOR = 3.0  # ... unless both sides are too short to dial and this close (see _joined)
@@ -153,7 +154,8 @@ def _gap(prev: ReadGlyph, between: list[ReadGlyph], g: ReadGlyph) -> float:
 def _trimmed(run: list[ReadGlyph], short_ends: int) -> list[ReadGlyph]:
     """A piece of the sheet's border stands beside a number, never inside it; so does a word
     whose letters read as digits: `short_ends` or more marks at an end, all shorter than the
-    digits, and a "+" read as a 4 or 7 before it: shorter still, and as wide as tall. A thin
+    digits, or one far shorter, and a "+" read as a 4 or 7 before it: shorter still, and
+    as wide as tall. A thin
     mark far taller than the digits at an end is a piece of an edge the border test missed
     (of 1,074 1s read on level benchmark pages, none stood 1.4 times its line's height)."""
     while run and run[0].border:
@@ -172,8 +174,12 @@ def _trimmed(run: list[ReadGlyph], short_ends: int) -> list[ReadGlyph]:
     tail = next((i for i, s in enumerate(reversed(short)) if not s), len(run))
     first = run[0]
     square = 0.75 < first.width / first.size < 1 / 0.75
-    head = head if head >= short_ends else int(square and first.size < PLUS * median)
-    return run[head : len(run) - (tail if tail >= short_ends else 0)]
+    stray = [len(run) > MIN_DIGITS and g.size < STRAY * median for g in (first, run[-1])]
+    if head < short_ends:
+        head = int(square and first.size < PLUS * median or stray[0])
+    if tail < short_ends:
+        tail = int(stray[1])
+    return run[head : len(run) - tail]
 
 
 def _edge_like(g: ReadGlyph, height: float) -> bool:

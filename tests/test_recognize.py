@@ -531,12 +531,14 @@ def test_a_word_read_as_digits_at_a_numbers_end_is_left_out():
     word = [_mark(d, x, 24, 32) for x, d in ((0, 1), (28, 5), (56, 6))]
     number = [_mark(int(d), 110 + 30 * i, 24, 44) for i, d in enumerate("5105550627")]
     assert [n.digits for n in numbers_in((*word, *number))] == ["5105550627"]
-    # One short mark at an end is as often a digit written small: it stays.
+    # One short mark at an end is as often a digit written small: it stays, unless it is
+    # under 0.6 of the digits' height, a stray stroke.
     assert [n.digits for n in numbers_in((word[-1], *number))] == ["65105550627"]
+    stray = _mark(1, 400, 6, 24, box=(400, 20, 6, 24))
+    assert [n.digits for n in numbers_in((*number, stray))] == ["5105550627"]
     # A "+" before the number reads as a sure 4: shorter than a digit, and as wide as tall.
     plus = _mark(4, 80, 26, 26, box=(80, 8, 26, 26))
     assert [n.digits for n in numbers_in((plus, *number))] == ["5105550627"]
-
 
 
 def test_where_a_digit_may_have_been_lost_travels_with_the_number():
