@@ -154,10 +154,10 @@ def _gap(prev: ReadGlyph, between: list[ReadGlyph], g: ReadGlyph) -> float:
 def _trimmed(run: list[ReadGlyph], short_ends: int) -> list[ReadGlyph]:
     """A piece of the sheet's border stands beside a number, never inside it; so does a word
     whose letters read as digits: `short_ends` or more marks at an end, all shorter than the
-    digits, or one far shorter, and a "+" read as a 4 or 7 before it: shorter still, and
-    as wide as tall. A thin
-    mark far taller than the digits at an end is a piece of an edge the border test missed
-    (of 1,074 1s read on level benchmark pages, none stood 1.4 times its line's height)."""
+    digits, or one far shorter (a stray stroke), and a "+" read as a 4 or 7 before it:
+    shorter still, and as wide as tall. A thin mark far taller than the digits at an end is
+    a piece of an edge the border test missed (of 1,074 1s read on level benchmark pages,
+    none stood 1.4 times its line's height)."""
     while run and run[0].border:
         run = run[1:]
     while run and run[-1].border:
@@ -244,9 +244,10 @@ class Assembler:
     With a judge (the phone book) and a way to reread the frame, a frame whose main number
     the book explains poorly, or that shows no number, is read again at its page's other
     ink levels and once EAGER, and the reading the book explains best is kept; if still in
-    doubt, marks the model refused but that lean to a digit are then read as digits, and
-    last the number is read with what its ends were trimmed of. Without a
-    book there is nothing to judge by: the first reading stands. A live source's frames keep
+    doubt, it is read with marks the model refused but that lean to a digit read as digits,
+    untrimmed, and trimmed more (_adopted, _untrimmed, _trimmed_more), each kept only where
+    the book explains it beyond doubt. Without a book there is nothing to judge by: the
+    first reading stands. A live source's frames keep
     coming, so each gets one other reading: each once in turn, then the one the book liked
     best. A sheet in doubt then costs about twice a sure one, not six times.
     """

@@ -227,4 +227,3 @@ def test_a_lost_digit_is_looked_for_where_the_page_shows_one(where, who):
 def test_lost_must_have_a_row_per_gap(matcher):
     with pytest.raises(ValueError, match="lost must have shape"):
         matcher.match(reading("4155550132"), lost=np.zeros((10, 10)))
-

@@ -101,7 +101,6 @@ def test_direct_lookup_agrees_with_scanning_the_whole_book(book, matcher):
     assert exact > 60
 
 
-
 def test_direct_lookup_agrees_with_scanning_when_the_page_shows_where_digits_were_lost(
     book, matcher
 ):

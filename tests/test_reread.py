@@ -158,11 +158,33 @@ def test_the_other_levels_take_more_or_less_ink(book, ink):
     assert counts[0] > first > counts[-1]  # levels below the page's and above it
 
 
+
+# A blank sheet: what the readings below are found on, so a page in doubt can be read again.
+BLANK = Frame(0, 0.0, np.full((480, 640, 3), 235, np.uint8))
+
+
+def assembled(classifier, read, *numbers: str) -> str:
+    """The main number the assemble stage keeps of a frame's reading, judged by a phone
+    book of these numbers (none: no book)."""
+    from phonebook import Contact, PhoneBook
+
+    contacts = tuple(Contact(f"p{i}", n, n, "1") for i, n in enumerate(numbers))
+    book = PhoneBook(None, contacts, (), 0.0) if numbers else None
+    assembler = Pipeline(ArraySource([BLANK.image]), classifier, book).stages[3].handle
+    return assembler(read).best.digits
+
+
+def on_blank(*marks):
+    """Marks read on the blank sheet, as the classify stage hands them on."""
+    from pipeline.messages import Classified, Glyphs
+
+    return Classified(BLANK, marks, Glyphs(BLANK, (), page=preprocess(BLANK)))
+
+
 def test_a_refused_mark_leaning_to_a_digit_is_read_as_one_where_the_book_knows_it(classifier):
     """A 9 written with a pen that skips, between two 5s: the model calls it no digit, though
     it leans to a 9, and "415550132" lost it. Read as a 9 the number is one the book holds:
     that reading is kept. Where the book holds no such number it is not."""
-    from phonebook import Contact, PhoneBook
     from pipeline.messages import Glyphs
 
     from .test_recognize import _row, _written
@@ -170,63 +192,31 @@ def test_a_refused_mark_leaning_to_a_digit_is_read_as_one_where_the_book_knows_i
     nine = _written(9, 12)
     dry = nine * (np.arange(nine.shape[0]) % 9 > 2)[:, None]
     crops = [_written(int(d)) for d in "4155"] + [dry] + [_written(int(d)) for d in "50132"]
-    row = _row(crops)
-    frame = Frame(0, 0.0, np.full((480, 640, 3), 235, np.uint8))  # a blank sheet
-    glyphs = Glyphs(frame, row.glyphs, page=preprocess(frame))
-    read = classifier(glyphs)
+    read = classifier(Glyphs(BLANK, _row(crops).glyphs, page=preprocess(BLANK)))
     assert not read.glyphs[4].is_digit and read.glyphs[4].probs[:10].argmax() == 9
-
-    def reading(number: str) -> str:
-        book = PhoneBook(None, (Contact("Ann", number, number, "1"),), (), 0.0)
-        assembler = Pipeline(ArraySource([frame.image]), classifier, book).stages[3].handle
-        return assembler(read).best.digits
-
-    assert reading("4155950132") == "4155950132"
-    assert reading("4155550132") == "415550132"  # a 5 lost, not a 9 refused
+    assert assembled(classifier, read, "4155950132") == "4155950132"
+    assert assembled(classifier, read, "4155550132") == "415550132"  # a 5 lost, not a 9
 
 
 def test_a_digit_trimmed_off_a_numbers_end_is_put_back_where_the_book_knows_it(classifier):
     """A 7 at a number's end, written thin and far taller than the rest, looks like a piece
     of the sheet's edge and is trimmed off. Where the book holds the number with it, and
     nothing without it, the reading keeps it."""
-    from phonebook import Contact, PhoneBook
-    from pipeline.messages import Classified, Glyphs
-
     from .test_recognize import _mark
 
     digits = [_mark(int(d), 30 * i, 24, 40) for i, d in enumerate("202555134")]
-    edge = _mark(7, 270, 30, 70)
-    frame = Frame(0, 0.0, np.full((480, 640, 3), 235, np.uint8))
-    read = Classified(frame, (*digits, edge), Glyphs(frame, (), page=preprocess(frame)))
-
-    def reading(number: str) -> str:
-        book = PhoneBook(None, (Contact("Mei", number, number, "1"),), (), 0.0)
-        assembler = Pipeline(ArraySource([frame.image]), classifier, book).stages[3].handle
-        return assembler(read).best.digits
-
-    assert reading("2025551347") == "2025551347"
-    assert reading("2025551340") == "202555134"  # the book would have a 0 there
+    read = on_blank(*digits, _mark(7, 270, 30, 70))
+    assert assembled(classifier, read, "2025551347") == "2025551347"
+    assert assembled(classifier, read, "2025551340") == "202555134"  # not a 0 there
 
 
 def test_a_lone_short_mark_after_a_number_is_dropped_where_the_book_knows_it(classifier):
     """A stray stroke two thirds of the digits' height after "2125550142" reads as a sure
     1. One short mark at an end is as often a digit written small, so it stays; but Ann's
     number is read without it beyond doubt, where with it Ann's and Bob's tied."""
-    from phonebook import Contact, PhoneBook
-    from pipeline.messages import Classified, Glyphs
-
     from .test_recognize import _mark
 
     digits = [_mark(int(d), 30 * i, 24, 44) for i, d in enumerate("2125550142")]
-    stray = _mark(1, 300, 6, 30, box=(300, 14, 6, 30))
-    frame = Frame(0, 0.0, np.full((480, 640, 3), 235, np.uint8))
-    read = Classified(frame, (*digits, stray), Glyphs(frame, (), page=preprocess(frame)))
-    book = PhoneBook(None, (Contact("Ann", "2125550142", "2125550142", "1"),
-                            Contact("Bob", "2125550141", "2125550141", "1")), (), 0.0)
-
-    def reading(book) -> str:
-        assembler = Pipeline(ArraySource([frame.image]), classifier, book).stages[3].handle
-        return assembler(read).best.digits
-
-    assert reading(None) == "21255501421"
-    assert reading(book) == "2125550142"
+    read = on_blank(*digits, _mark(1, 300, 6, 30, box=(300, 14, 6, 30)))
+    assert assembled(classifier, read) == "21255501421"
+    assert assembled(classifier, read, "2125550142", "2125550141") == "2125550142"
