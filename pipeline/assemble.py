@@ -292,25 +292,22 @@ class Assembler:
             other = reread(found, level)
             other_numbers, other_main = _numbers(other)
             other_score = judge(other_main) or 0.0
-            # An eager cut changes the number's length, and a contact of another length
-            # may then explain a wrong cut a little better: it counts only beyond doubt.
-            if level is EAGER and other_score < DOUBT:
-                other_score = 0.0
+            if level is EAGER:
+                other_score = _length_changed(other_score)
             self._tried[turn] = other_score
-            if _better(other_score, other_main, score, main, eager=level is EAGER):
+            if _better(other_score, other_main, score, main, length_changed=level is EAGER):
                 classified, numbers, main, score = other, other_numbers, other_main, other_score
-        # Last, readings that change the number's length, so they count only where the book
-        # explains them beyond doubt: marks the model refused but that lean to a digit read
-        # as that digit (a faint or broken one); the number with the marks its ends were
-        # trimmed of (a digit taken for a piece of the border); and with a lone short mark
-        # at an end trimmed off too (a stray stroke read as a 1).
+        # Last, readings that change the number's length: marks the model refused but that
+        # lean to a digit read as that digit (a faint or broken one); the number with the
+        # marks its ends were trimmed of (a digit taken for a piece of the border); and with
+        # a lone short mark at an end trimmed off too (a stray stroke read as a 1).
         for reading in (_adopted, _untrimmed, _trimmed_more):
             if score >= DOUBT or (alternative := reading(classified)) is None:
                 continue
             other, other_numbers = alternative
             other_main = main_number(other_numbers)
-            other_score = judge(other_main) or 0.0
-            if other_score >= DOUBT and other_score > score:
+            other_score = _length_changed(judge(other_main) or 0.0)
+            if _better(other_score, other_main, score, main, length_changed=True):
                 classified, numbers, main, score = other, other_numbers, other_main, other_score
         return classified, numbers, main
 
@@ -358,11 +355,18 @@ def _trimmed_more(classified: Classified) -> tuple[Classified, list[Number]]:
     return classified, numbers_in(classified.glyphs, short_ends=1)
 
 
+def _length_changed(score: float) -> float:
+    """The book's score of a reading that changed the number's length: a contact of another
+    length may explain a wrong reading a little better, so it counts only beyond doubt."""
+    return score if score >= DOUBT else 0.0
+
+
 def _better(
-    score: float, main: Number | None, than: float, other: Number | None, *, eager: bool
+    score: float, main: Number | None, than: float, other: Number | None, *, length_changed: bool
 ) -> bool:
-    """Whether a reading (its book score and main number) beats another. An eager cut counts
-    only where the book explains it (its score is then at least DOUBT)."""
-    if eager or abs(score - than) >= TIE:
+    """Whether a reading (its book score and main number) beats another. One that changed
+    the number's length counts only where the book explains it (_length_changed), so the
+    model's belief breaks no tie for it."""
+    if length_changed or abs(score - than) >= TIE:
         return score > than
     return main is not None and (other is None or main.confidence > other.confidence)
