@@ -338,14 +338,16 @@ class Matcher:
         same = [values[losses <= r.base - reached]]
         shorter, longer = [], []
 
-        # The reading lost a digit: any digit at any gap of a cheap enough string.
-        room = r.base + float(r.lost.max()) - reached
+        # The reading lost a digit: any digit at any gap of a cheap enough string, priced
+        # as the cheapest lost digit so that none is left out.
+        cheapest = float(r.lost.max())
+        room = r.base + cheapest - reached
         if room >= 0:
             fits = losses <= room
             if np.count_nonzero(fits) > MAX_INSERT_BASES:
                 kth = np.partition(losses[fits], MAX_INSERT_BASES)[MAX_INSERT_BASES]
                 fits = losses < kth
-                reached = max(reached, r.base + float(r.lost.max()) - kth + 1e-9)
+                reached = max(reached, r.base + cheapest - kth + 1e-9)
             longer.append(shape.inserted(values[fits]))
 
         # The reading has a stray row j: drop it from strings that read it as its best digit.

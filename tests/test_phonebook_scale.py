@@ -56,6 +56,15 @@ def classifier_like(digits: list[int], rng: np.random.Generator) -> np.ndarray:
     return probs.astype(np.float32)
 
 
+def misread_softly(probs: np.ndarray, digits: list[int], times: int, rng) -> None:
+    """Turn `times` random rows into soft misreads: another digit first, the truth second."""
+    for _ in range(times):
+        i = rng.integers(len(digits))
+        other = (digits[i] + rng.integers(1, 10)) % 10
+        row = probs[i]
+        row[other], row[digits[i]] = row[digits[i]] * 0.6, row[digits[i]] * 0.4
+
+
 def noisy(written: str, rng: np.random.Generator) -> np.ndarray:
     """A reading of `written` with at most two slips: a soft misread (the truth comes second),
     a lost digit, a stray mark."""
@@ -64,11 +73,7 @@ def noisy(written: str, rng: np.random.Generator) -> np.ndarray:
     if lost:
         del digits[rng.integers(len(digits))]
     probs = classifier_like(digits, rng)
-    for _ in range(rng.integers(0, 3 if not lost else 2)):  # soft misreads
-        i = rng.integers(len(digits))
-        other = (digits[i] + rng.integers(1, 10)) % 10
-        row = probs[i]
-        row[other], row[digits[i]] = row[digits[i]] * 0.6, row[digits[i]] * 0.4
+    misread_softly(probs, digits, rng.integers(0, 3 if not lost else 2), rng)
     if not lost and rng.random() < 0.2:  # a stray mark the classifier doubts is a digit
         stray = np.full((1, 10), 0.01, np.float32)
         stray[0, rng.integers(10)] = 0.2
@@ -112,9 +117,7 @@ def test_direct_lookup_agrees_with_scanning_when_the_page_shows_where_digits_wer
         gone = int(rng.integers(len(digits)))
         kept = digits[:gone] + digits[gone + 1 :]
         probs = classifier_like(kept, rng)
-        for j in rng.integers(len(kept), size=int(rng.integers(0, 3))):  # soft misreads
-            other = (kept[j] + rng.integers(1, 10)) % 10
-            probs[j, other], probs[j, kept[j]] = probs[j, kept[j]] * 0.6, probs[j, kept[j]] * 0.4
+        misread_softly(probs, kept, rng.integers(0, 3), rng)
         lost = np.zeros((len(digits), 10), np.float32)
         for _ in range(int(rng.integers(1, 4))):  # the right sign or not, weak or sure
             lost[rng.integers(len(digits)), rng.integers(10)] = rng.uniform(0.02, 1.0)

@@ -19,8 +19,6 @@ def _block(cin: int, cout: int) -> list[nn.Module]:
     return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
 
 
-
-
 class DigitNet(nn.Module):
     """3x3 conv stages with max-pooling, the last 7x7 map averaged over its four overlapping
     4x4 corners, one linear layer.
