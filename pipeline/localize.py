@@ -31,6 +31,8 @@ SHEET_HALVINGS = 3  # the sheet is found on cells of 2**3 = 8 px ...
 SHEET_CELL = 2**SHEET_HALVINGS
 SHEET_SHARE = 0.05  # ... as regions of bare paper at least this share of the frame
 BARE_INK = 64  # a cell with less ink than this (of 255) is bare: grid lines and dots let it be
+RULE_SHARE = 0.3  # a straight run this share of a mark too large for a digit is a printed line
+RULE_WIDTH = 4  # px cleared along each run found: a Hough line may sit off the rule's middle
 LINE_WIDTH = 3  # px: printed grid lines and rules in the ink mask are at most this wide
 SOLID = 0.6  # a mark too large for a digit and at least this much ink within its outline
 ALONG_STEP = 0.5  # a thin mark with a light step beside this share of its rows (and above, below)
@@ -40,6 +42,9 @@ MIN_SKEW = 2.0  # degrees; below this lines still group, and the estimate is tha
 # Any slant: past 60 degrees which way is up is unknown here; classify checks the flip.
 _ANGLES = np.arange(-90.0, 90.5, 1.0)
 _THIN = np.ones((2, 2), np.uint8)
+_ACROSS_ROWS = np.ones((13, 1), np.uint8)  # wider than the band a rule's runs leave cleared
+_ACROSS_COLUMNS = np.ones((1, 13), np.uint8)
+_THICK = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))  # wider than a pen stroke
 _SIN, _COS = np.sin(np.radians(_ANGLES)), np.cos(np.radians(_ANGLES))
 _LEVEL = int(np.flatnonzero(_ANGLES == 0)[0])
 
@@ -108,13 +113,43 @@ def _unlined(mask: np.ndarray, contour: np.ndarray) -> list[_Blob]:
     inside = cv2.drawContours(np.zeros((h, w), np.uint8), [contour], -1, 255, cv2.FILLED,
                               offset=(-x, -y))
     part = cv2.bitwise_and(mask[y : y + h, x : x + w], inside)
-    if cv2.countNonZero(part) > SOLID * cv2.countNonZero(inside):
+    ink = cv2.countNonZero(part)
+    # A band of writing along a line fills most of its outline too: solid is also thick.
+    if ink > SOLID * cv2.countNonZero(inside) and cv2.countNonZero(
+        cv2.morphologyEx(part, cv2.MORPH_OPEN, _THICK)
+    ) > SOLID * ink:
         return []  # a solid mark (the desk beside the sheet, a hand): no lines to cut
     opened = cv2.morphologyEx(part, cv2.MORPH_OPEN, _THIN)
     contours, _ = cv2.findContours(opened, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE,
                                    offset=(x, y))
+    blobs, large = _blobs(contours, mask.shape)
+    if large:
+        # Lines wider than a pixel (a bold rule, a blurred grid) still join the writing:
+        # cut out the long straight runs, which no digit has.
+        opened = _without_rules(opened)
+        contours, _ = cv2.findContours(opened, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE,
+                                       offset=(x, y))
+        blobs = _blobs(contours, mask.shape)[0]
     # What is left of a line is a sliver no wider than the line was.
-    return [b for b in _blobs(contours, mask.shape)[0] if b.w > LINE_WIDTH]
+    return [b for b in blobs if b.w > LINE_WIDTH]
+
+
+def _without_rules(part: np.ndarray) -> np.ndarray:
+    """The mark with its long straight runs (printed rules and grid lines) cleared."""
+    length = RULE_SHARE * max(part.shape)
+    lines = cv2.HoughLinesP(part, 1, np.pi / 360, int(length / 2), minLineLength=length,
+                            maxLineGap=LINE_WIDTH)
+    if lines is None:
+        return part
+    out = part.copy()
+    for x0, y0, x1, y1 in lines.reshape(-1, 4):
+        cv2.line(out, (int(x0), int(y0)), (int(x1), int(y1)), 0, RULE_WIDTH)
+    # Where a stroke crosses the line, ink on both sides of it: put the crossing back, or
+    # the digit falls apart into a top and a bottom half.
+    removed = cv2.subtract(part, out)
+    across = cv2.max(cv2.morphologyEx(out, cv2.MORPH_CLOSE, _ACROSS_ROWS),
+                     cv2.morphologyEx(out, cv2.MORPH_CLOSE, _ACROSS_COLUMNS))
+    return cv2.max(out, cv2.bitwise_and(removed, across))
 
 
 def _blobs(contours, shape: tuple[int, int]) -> tuple[list[_Blob], list[np.ndarray]]:
