@@ -9,7 +9,7 @@ import pytest
 from pipeline.localize import localize
 from pipeline.messages import Frame
 from pipeline.preprocess import preprocess
-from pipeline.synth import render_page
+from pipeline.synth import Written, render_page
 
 
 def iou(a, b) -> float:
@@ -280,7 +280,7 @@ def test_writing_on_a_dark_printed_grid_is_found():
         assert max((iou(box, b) for b in boxes), default=0) > 0.5, box
 
 
-def ruled_through(seed: int) -> tuple[np.ndarray, object]:
+def ruled_through(seed: int) -> tuple[np.ndarray, Written]:
     """A page with a bold rule (2 px, dark as ink) drawn through the middle of its digits:
     digits and rule come out as one mark as wide as the sheet, mostly ink within its
     outline, and a pixel-wide opening leaves the rule standing."""
