@@ -303,6 +303,7 @@ def test_a_bold_rule_through_the_writing_is_cut_out(seed):
         assert max((iou(box, b) for b in boxes), default=0) > 0.5, box
 
 
-async def test_a_number_written_across_a_bold_rule_is_read(classifier, book):
+@pytest.mark.parametrize("degrees", [0, -30, 25])
+async def test_a_number_written_across_a_bold_rule_is_read(classifier, book, degrees):
     image, _ = ruled_through(0)
-    assert await read_main(image, classifier, book) == "4155550132"
+    assert await read_main(tilt(image, degrees), classifier, book) == "4155550132"
