@@ -158,7 +158,6 @@ def test_the_other_levels_take_more_or_less_ink(book, ink):
     assert counts[0] > first > counts[-1]  # levels below the page's and above it
 
 
-
 # A blank sheet: what the readings below are found on, so a page in doubt can be read again.
 BLANK = Frame(0, 0.0, np.full((480, 640, 3), 235, np.uint8))
 
