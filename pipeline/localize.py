@@ -25,6 +25,7 @@ MIN_AREA = 20
 SEPARATOR_FRAC = 0.5  # a mark shorter than this share of its line's typical height is a separator
 PIECE = 0.8  # marks shorter than this share of their line's height may be parts of one digit
 STACK = 1.3  # ... when one above the other they span at most this share of it
+GAP_SHARE = 0.25  # ... and are at most this share of it apart
 MAX_GLYPHS = 64  # a page with more candidates than this is not a phone number: keep the largest
 EDGE_HEIGHT = 2.5  # a thin mark this many times the typical height is an edge, not writing
 SHEET_HALVINGS = 3  # the sheet is found on cells of 2**3 = 8 px ...
@@ -237,7 +238,9 @@ def _lines(blobs: list[_Blob]) -> list[list[_Blob]]:
             share = overlap / max(1, min(b.h, bottom - top))
             if share > best_overlap:
                 best, best_overlap = line, share
-        if best is not None and best_overlap >= 0.5:
+        if best is None or best_overlap < 0.5:
+            best = _stacked_on(b, lines)
+        if best is not None:
             best.append(b)
         else:
             lines.append([b])
@@ -245,6 +248,21 @@ def _lines(blobs: list[_Blob]) -> list[list[_Blob]]:
         line.sort(key=lambda b: b.x0)
     lines.sort(key=lambda line: median(b.cy for b in line))
     return lines
+
+
+def _stacked_on(b: _Blob, lines: list[list[_Blob]]) -> list[_Blob] | None:
+    """The line holding a taller mark that b sits just above or below, sharing its columns:
+    b is a piece of that mark broken off (a thin 8's lower loop), too low to share the line."""
+    for line in lines:
+        height = median(m.h for m in line)
+        for m in line:
+            overlap = min(b.x1, m.x1) - max(b.x0, m.x0)
+            gap = max(b.y0 - m.y1, m.y0 - b.y1)
+            span = max(b.y1, m.y1) - min(b.y0, m.y0)
+            if (overlap > 0.5 * b.w and gap <= GAP_SHARE * height and b.h < PIECE * m.h
+                    and span < STACK * height):
+                return line
+    return None
 
 
 def _merge_broken(line: list[_Blob], height: float) -> list[_Blob]:

@@ -171,6 +171,33 @@ def test_a_one_broken_across_is_one_glyph():
     assert gx < x + w // 2 and gx + gw > x + dx + w // 2 and gh > 0.9 * h
 
 
+def broken_off_below(seed: int):
+    """A number whose last digit, an 8, lost its lower loop's bottom where the pen ran dry,
+    the piece a little low: by height alone too low to share the number's line."""
+    image, truth = render_page(["555 0138"], np.random.default_rng(seed), glyph_height=56)
+    x, y, w, h = truth.boxes[-1]
+    cut, drop = y + round(0.75 * h), round(0.15 * h)
+    lower = image[cut : y + h + 2, x - 2 : x + w + 2].copy()
+    paper = np.median(image[y - 12 : y - 4, x : x + w].reshape(-1, 3), axis=0)
+    image[cut : y + h + drop + 2, x - 2 : x + w + 2] = paper
+    rows = slice(cut + drop, y + h + drop + 2)
+    image[rows, x - 2 : x + w + 2] = np.minimum(image[rows, x - 2 : x + w + 2], lower)
+    return image, truth
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_piece_broken_off_below_a_digit_joins_it(seed):
+    # Alone, the piece made a line of its own: the 8 was cut without it, read as a 9 or 4.
+    image, truth = broken_off_below(seed)
+    found = find(image)
+    line = Counter(g.line for g in found).most_common(1)[0][0]
+    glyphs = [g for g in found if g.line == line]
+    assert len(glyphs) == len(truth.boxes)
+    _, y, _, h = truth.boxes[-1]
+    _, gy, _, gh = glyphs[-1].box
+    assert gy <= y + 2 and gy + gh >= y + h  # the top and the piece moved below it
+
+
 def test_large_blotches_beside_a_slanted_number_do_not_hide_its_slant():
     from pipeline.localize import _Blob, skew_angle
 
