@@ -73,6 +73,33 @@ def test_table_and_saved_failures(capsys, tmp_path):
         assert f"truth-{record['truth']}_" in path.name and record["truth"] != record["read"]
 
 
+def test_a_forced_condition_changes_only_that_condition(capsys):
+    common = ("--pages", "12", "--json", "--split", "atlas", "--seed", "4")
+    [drawn], _ = rows(capsys, *common)
+    [biro], _ = rows(capsys, *common, "--force", "ink=biro", "--force", "touching=false")
+    assert drawn["forced"] == {} and biro["forced"] == {"ink": "biro", "touching": False}
+    assert set(drawn["by"]["ink"]) != {"biro"}  # else forcing it would show nothing
+    assert set(biro["by"]["ink"]) == {"biro"} and set(biro["by"]["touching"]) == {"no"}
+    for name in ("paper", "rotation", "shadow", "blur", "pen", "size"):  # the same pages
+        pages = {v: f["pages"] for v, f in drawn["by"][name].items()}
+        assert {v: f["pages"] for v, f in biro["by"][name].items()} == pages, name
+    assert main(["--pages", "2", "--split", "atlas", "--force", "size=1280x720"]) == 0
+    assert "size=1280x720 forced" in capsys.readouterr().out.splitlines()[0]  # the table
+
+
+@pytest.mark.parametrize("spec", [
+    "ink=crayon", "colour=red", "ink", "touching=maybe", "layout=grid", "jpeg=400",
+    "stroke=wide", "size=big",
+])
+def test_a_condition_that_cannot_be_forced_is_one_line(capsys, spec):
+    with pytest.raises(SystemExit) as e:
+        main(["--pages", "1", "--force", spec])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1].startswith("numrec eval: error: ")
+    assert spec.split("=")[0] in err.splitlines()[-1]  # says which
+
+
 def test_missing_mnist_falls_back_to_the_atlas(capsys, monkeypatch):
     monkeypatch.setattr(evaluate, "mnist_present", lambda: False)
     [row], err = rows(capsys, "--pages", "2", "--json")

@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import cv2
@@ -42,7 +42,9 @@ from pipeline.recognize import read_source
 from pipeline.sources import ArraySource
 from train.data import DataError
 from train.pages import (
+    Conditions,
     PageLabels,
+    draw_conditions,
     fictional_number,
     make_page,
     mnist_present,
@@ -153,12 +155,42 @@ def plans(n: int, seed: int, book: PhoneBook) -> list[Plan]:
     return out
 
 
-def render(plan: Plan, split: str) -> Case:
+def render(plan: Plan, split: str, force: dict[str, object] | None = None) -> Case:
+    """The page of a plan; `force` sets conditions (see forced), the rest stays as drawn."""
     i, page_rng, contact, texts, word = plan
     if word is not None and not word.isascii():
         word = None  # Hershey fonts have no accents
-    image, labels = make_page(texts, page_rng, split, word=word)
+    image, labels = make_page(texts, page_rng, split, word=word, **(force or {}))
     return Case(i, image, labels, contact)
+
+
+def forced(specs: Sequence[str]) -> dict[str, object]:
+    """--force NAME=VALUE arguments as make_page keywords: a condition every page is written
+    with, everything else as drawn, so that a run with and one without it read the same pages
+    otherwise and their difference is what that condition costs. ValueError (one line) for a
+    name that is no condition or a value it cannot take. The layout follows the page's
+    numbers: it is not forced."""
+    kinds = {f.name: type(f.default) for f in fields(Conditions) if f.name != "layout"}
+    out: dict[str, object] = {}
+    for spec in specs:
+        name, sep, text = spec.partition("=")
+        if name == "layout":
+            raise ValueError("--force layout: each page's layout follows its numbers")
+        if not sep or name not in kinds:
+            raise ValueError(f"--force takes NAME=VALUE, NAME one of {', '.join(kinds)}: {spec!r}")
+        kind = kinds[name]
+        try:
+            if kind is bool:
+                value: object = {"true": True, "false": False}[text.lower()]
+            elif kind is tuple:
+                value = tuple(int(v) for v in text.lower().split("x", 1))
+            else:
+                value = kind(text)
+        except (KeyError, ValueError):
+            raise ValueError(f"--force {name}: cannot take {text!r}") from None
+        out[name] = value
+    draw_conditions(np.random.default_rng(0), **out)  # raises for a value out of range
+    return out
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -286,9 +318,13 @@ def summary(model: str, role: str, outcomes: Sequence[Outcome], meta: dict) -> d
 def table(rows: Sequence[dict]) -> str:
     """Headline per model, then every condition's figures side by side."""
     first = rows[0]
+    forced = "".join(
+        f", {k}={'x'.join(map(str, v)) if isinstance(v, (tuple, list)) else v} forced"
+        for k, v in first["forced"].items()
+    )
     lines = [
         f"{first['pages']} pages, seed {first['seed']}, {first['digits_from']} digits, "
-        f"{first['contacts']} contacts",
+        f"{first['contacts']} contacts{forced}",
         "",
         f"{'model':<28} {'digits':>7} {'exact':>7} {'top-1':>7} {'top-3':>7} {'ms':>7} "
         f"{'ms 640':>7}",
@@ -357,9 +393,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="write pages whose main number was not read exactly here, truth and reading in "
         "the file name, details in failures.jsonl",
     )
+    ap.add_argument(
+        "--force", action="append", default=[], metavar="NAME=VALUE",
+        help="write every page with this condition, the rest as drawn (the same pages "
+        "otherwise: compare with a run without it), e.g. ink=biro, shadow=none, "
+        "touching=false, stroke=0, size=1280x720; repeatable",
+    )
     args = ap.parse_args(argv)
     if args.pages < 1 or args.contacts < 1:
         ap.error("--pages and --contacts must be at least 1")
+    try:
+        args.force = forced(args.force)
+    except ValueError as e:
+        ap.error(str(e))
     return args
 
 
@@ -399,7 +445,7 @@ def evaluate(args: argparse.Namespace) -> int:
 
     async def run() -> None:
         for plan in plans(args.pages, args.seed, book):
-            case = render(plan, split)
+            case = render(plan, split, args.force)
             for k, classifier in enumerate(classifiers):
                 result, ms = await read(case.image, classifier, book)
                 o = outcome(case, result, ms)
@@ -409,7 +455,8 @@ def evaluate(args: argparse.Namespace) -> int:
                     save_failure(args.save_failures, case, o, tag)
 
     asyncio.run(run())
-    meta = {"seed": args.seed, "digits_from": split, "contacts": len(book.contacts)}
+    meta = {"seed": args.seed, "digits_from": split, "contacts": len(book.contacts),
+            "forced": args.force}
     rows = [
         summary(Path(path).name, role, outs, meta)
         for (role, path), outs in zip(models, outcomes, strict=True)
