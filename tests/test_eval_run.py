@@ -89,7 +89,7 @@ def test_a_forced_condition_changes_only_that_condition(capsys):
 
 @pytest.mark.parametrize("spec", [
     "ink=crayon", "colour=red", "ink", "touching=maybe", "layout=grid", "jpeg=400",
-    "stroke=wide", "size=big",
+    "stroke=wide", "size=big", "size=640", "size=0x480",
 ])
 def test_a_condition_that_cannot_be_forced_is_one_line(capsys, spec):
     with pytest.raises(SystemExit) as e:

@@ -182,8 +182,10 @@ def forced(specs: Sequence[str]) -> dict[str, object]:
         try:
             if kind is bool:
                 value: object = {"true": True, "false": False}[text.lower()]
-            elif kind is tuple:
-                value = tuple(int(v) for v in text.lower().split("x", 1))
+            elif kind is tuple:  # the photo's size, WIDTHxHEIGHT
+                value = tuple(int(v) for v in text.lower().split("x"))
+                if len(value) != 2 or min(value) < 1:
+                    raise ValueError
             else:
                 value = kind(text)
         except (KeyError, ValueError):
