@@ -321,7 +321,7 @@ def table(rows: Sequence[dict]) -> str:
     """Headline per model, then every condition's figures side by side."""
     first = rows[0]
     forced = "".join(
-        f", {k}={'x'.join(map(str, v)) if isinstance(v, (tuple, list)) else v} forced"
+        f", {k}={'x'.join(map(str, v)) if isinstance(v, tuple) else v} forced"
         for k, v in first["forced"].items()
     )
     lines = [
